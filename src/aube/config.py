@@ -1,0 +1,217 @@
+"""Every setting, declared once.
+
+A setting named ``fetch_timeout`` is read, by priority, from:
+
+1. keyword arguments (tests, the CLI's ``--data-dir``),
+2. the environment variable ``AUBE_FETCH_TIMEOUT``,
+3. the TOML file (``$AUBE_CONFIG``, else ``<data_dir>/aube.toml`` when it exists),
+   either flat (``fetch_timeout = 10``) or as a table (``[fetch]`` / ``timeout = 10``),
+4. the default below.
+
+``docs/configuration.md`` is generated from this module (``aube config docs``) and a
+test fails when the two disagree. An unknown key in the file is an error naming it.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from aube.errors import ConfigError
+
+ENV_PREFIX = "AUBE_"
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "aube"
+
+
+def _config_path(data_dir: Path | None) -> Path | None:
+    explicit = os.environ.get("AUBE_CONFIG")
+    if explicit:
+        path = Path(explicit).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"AUBE_CONFIG points to {path}, which is not a file")
+        return path
+    candidate = (data_dir or default_data_dir()) / "aube.toml"
+    return candidate if candidate.is_file() else None
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}".replace("-", "_")
+        if isinstance(value, dict):
+            flat.update(_flatten(value, name + "_"))
+        else:
+            flat[name] = value
+    return flat
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    """Reads the TOML file; tables are flattened so ``[fetch] timeout`` is ``fetch_timeout``."""
+
+    def __init__(self, settings_cls: type[BaseSettings], data_dir: Path | None) -> None:
+        super().__init__(settings_cls)
+        self.path = _config_path(data_dir)
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # unused: __call__ returns everything at once
+
+    def __call__(self) -> dict[str, Any]:
+        if self.path is None:
+            return {}
+        try:
+            raw = tomllib.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read configuration file {self.path}: {exc}") from exc
+        flat = _flatten(raw)
+        unknown = sorted(set(flat) - set(self.settings_cls.model_fields))
+        if unknown:
+            raise ConfigError(f"unknown setting(s) in {self.path}: {', '.join(unknown)}")
+        return flat
+
+
+def _split_list(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """All of Aube's settings. Field descriptions are the documentation."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
+
+    # -- where things live
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        description="Folder for the SQLite database, caches and the configuration file.",
+    )
+    database_url: str = Field(
+        "",
+        description="SQLAlchemy URL of the database; empty means SQLite at <data_dir>/aube.db. "
+        "PostgreSQL: postgresql+psycopg://user:pass@host/db.",
+    )
+
+    # -- fetching (shared by feeds and articles)
+    fetch_timeout: float = Field(20.0, gt=0, description="Seconds allowed for one HTTP request.")
+    fetch_max_bytes: int = Field(
+        10_000_000, gt=0, description="Largest response body accepted, counted after decompression."
+    )
+    fetch_max_redirects: int = Field(5, ge=0, description="Redirects followed before giving up.")
+    fetch_concurrency: int = Field(16, ge=1, description="HTTP requests in flight at once.")
+    fetch_per_host_concurrency: int = Field(2, ge=1, description="HTTP requests in flight per host.")
+    fetch_retries: int = Field(2, ge=0, description="Retries of a failed request (timeouts, 429, 5xx).")
+    fetch_backoff: float = Field(
+        1.0, ge=0, description="Seconds before the first retry; doubled at each retry."
+    )
+    fetch_user_agent: str = Field(
+        "Aube/0.1 (+https://github.com/aube-briefing/aube; self-hosted morning briefing)",
+        description="User-Agent sent with every request.",
+    )
+    fetch_allow_networks: list[str] = Field(
+        default_factory=list,
+        description="Networks (CIDR) or host names allowed although they are loopback, private, "
+        "link-local or reserved. Empty by default: such URLs are refused. "
+        "Comma-separated in the environment, e.g. 127.0.0.0/8,::1.",
+    )
+
+    # -- ingestion
+    ingest_full_text: Literal["auto", "always", "never"] = Field(
+        "auto",
+        description="Default for new sources: fetch the article page and extract its main text "
+        "when the feed carries only a teaser (auto), always, or never.",
+    )
+    ingest_teaser_chars: int = Field(
+        400, ge=0, description="In auto mode, an entry whose text is shorter is a teaser."
+    )
+    ingest_max_entries: int = Field(
+        500, ge=1, description="Most entries read from one feed document."
+    )
+    ingest_max_age_days: int = Field(
+        30, ge=1, description="Entries published longer ago than this are skipped."
+    )
+
+    # -- embeddings and stories
+    embed_backend: str = Field("minilm", description="Embedding backend (minilm, hashing).")
+    embed_precision: Literal["auto", "bf16", "fp32"] = Field(
+        "auto", description="Numeric precision of the embedding model; auto uses bf16 where the CPU has it."
+    )
+    embed_batch_size: int = Field(64, ge=1, description="Texts embedded per batch.")
+    cluster_window_hours: float | None = Field(
+        None, gt=0, description="An item joins a story seen within this many hours (empty: the built-in default)."
+    )
+    cluster_threshold: float | None = Field(
+        None, description="Similarity needed to join a story (empty: the built-in default)."
+    )
+
+    # -- summaries
+    summary_backend: str = Field("extractive", description="Story summary backend.")
+    summary_sentences: int = Field(3, ge=2, le=4, description="Sentences in a story summary.")
+
+    _split = field_validator("fetch_allow_networks", mode="before")(_split_list)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        init = init_settings()
+        env_dir = os.environ.get(ENV_PREFIX + "DATA_DIR")
+        given = init.get("data_dir") or env_dir
+        data_dir = Path(given).expanduser() if given else None
+        return (init_settings, env_settings, _TomlSource(settings_cls, data_dir))
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'aube.db'}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment and file, with ``overrides`` on top; errors name the setting."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            name = ".".join(str(p) for p in err["loc"]) or "settings"
+            problems.append(f"{name} ({ENV_PREFIX}{name.upper()}): {err['msg']}")
+        raise ConfigError("invalid setting: " + "; ".join(problems)) from None
+
+
+def settings_doc() -> str:
+    """The Markdown reference of every setting, as written to docs/configuration.md."""
+    lines = [
+        "# Configuration",
+        "",
+        "Generated by `aube config docs` from `src/aube/config.py`; a test checks it is current.",
+        "",
+        "Each setting is read from keyword arguments, then the environment variable, then the TOML",
+        "file (`$AUBE_CONFIG`, else `<data_dir>/aube.toml`), then its default. In the file, write",
+        "`fetch_timeout = 10` or the table form `[fetch]` / `timeout = 10`.",
+        "",
+        "| setting | environment | default | meaning |",
+        "|---|---|---|---|",
+    ]
+    for name, field in Settings.model_fields.items():
+        if field.default_factory is not None:
+            default = "see meaning" if name == "data_dir" else repr(field.default_factory())
+        else:
+            default = repr(field.default)
+        desc = (field.description or "").replace("|", "\\|")
+        lines.append(f"| `{name}` | `{ENV_PREFIX}{name.upper()}` | `{default}` | {desc} |")
+    lines.append("")
+    lines.append("`data_dir` defaults to `$XDG_DATA_HOME/aube`, else `~/.local/share/aube`.")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,32 @@
+"""The only package that writes SQL. ``Store`` is one object made of per-entity mixins."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from aube.config import Settings
+from aube.store.db import make_engine, migrate
+from aube.store.embeddings import EmbeddingsMixin
+from aube.store.items import InsertResult, ItemsMixin
+from aube.store.runs import RunsMixin
+from aube.store.sources import SourcesMixin
+from aube.store.stories import StoriesMixin, StoryState, members_hash
+
+
+class Store(SourcesMixin, ItemsMixin, EmbeddingsMixin, StoriesMixin, RunsMixin):
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, settings: Settings, *, migrate_schema: bool = True) -> Store:
+        """Open (and by default migrate) the database the settings point to."""
+        engine = make_engine(settings.db_url)
+        if migrate_schema:
+            migrate(engine)
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+__all__ = ["InsertResult", "Store", "StoryState", "members_hash"]

@@ -1,0 +1,122 @@
+"""Plain frozen values passed between stages (nothing here touches the network or the database)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+FullText = Literal["auto", "always", "never"]
+
+
+@dataclass(frozen=True)
+class Source:
+    """A feed Aube reads. Shared by every user who follows it."""
+
+    id: int
+    url: str
+    title: str
+    full_text: FullText
+    enabled: bool
+    added_at: datetime
+    etag: str | None = None
+    last_modified: str | None = None
+    last_fetched_at: datetime | None = None
+    last_ok_at: datetime | None = None
+    last_error: str | None = None
+    error_count: int = 0
+    site_url: str | None = None
+
+
+@dataclass(frozen=True)
+class NewItem:
+    """An entry ready to be stored: cleaned, sanitized, hashed, not yet given an id."""
+
+    source_id: int
+    guid: str
+    url: str
+    title: str
+    summary: str  # plain text, the feed's own summary
+    text: str  # plain text of the best body we have (article > content > summary)
+    html: str  # sanitized HTML of that body, safe to render
+    author: str | None
+    published_at: datetime  # aware UTC; the fetch time when the feed gave none
+    fetched_at: datetime
+    lang: str | None
+    content_hash: str  # hash of title + text: the key of embeddings and summaries
+    full_text_extracted: bool = False
+
+
+@dataclass(frozen=True)
+class Item:
+    id: int
+    source_id: int
+    guid: str
+    url: str
+    title: str
+    summary: str
+    text: str
+    html: str
+    author: str | None
+    published_at: datetime
+    fetched_at: datetime
+    lang: str | None
+    content_hash: str
+    publisher: str = ""  # the source's title, for display and cross-publisher counts
+
+
+@dataclass(frozen=True)
+class StoryItem:
+    """An item as one of a story's sources."""
+
+    item_id: int
+    title: str
+    url: str
+    publisher: str
+    published_at: datetime
+    added_at: datetime
+
+
+@dataclass(frozen=True)
+class Story:
+    """A cluster of items about one event, shared by all users. ``version`` grows when it develops."""
+
+    id: int
+    first_seen: datetime
+    last_seen: datetime
+    updated_at: datetime
+    version: int
+    item_count: int
+    publisher_count: int
+    headline: str = ""
+    summary: str = ""
+    summary_backend: str = ""
+    items: tuple[StoryItem, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a summarizer wrote for one version of a story."""
+
+    headline: str
+    sentences: tuple[str, ...]
+    key_points: tuple[str, ...] = ()
+    backend: str = "extractive"
+    model: str = ""
+    prompt_version: str = ""
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.sentences)
+
+
+@dataclass(frozen=True)
+class Run:
+    id: int
+    job: str
+    started_at: datetime
+    finished_at: datetime | None
+    status: Literal["running", "ok", "failed", "partial"]
+    counts: dict[str, int | float]
+    error: str | None
+    params: dict[str, str]
