@@ -1,0 +1,1 @@
+"""Enrichment: embeddings, evidence (names, numbers) and the clustering of items into stories."""

@@ -1,0 +1,1 @@
+"""Offline evaluation of pipeline stages against labelled data."""
