@@ -17,11 +17,17 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 from aube.errors import ConfigError
 
@@ -117,7 +123,7 @@ class Settings(BaseSettings):
         "Aube/0.1 (+https://github.com/aube-briefing/aube; self-hosted morning briefing)",
         description="User-Agent sent with every request.",
     )
-    fetch_allow_networks: list[str] = Field(
+    fetch_allow_networks: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Networks (CIDR) or host names allowed although they are loopback, private, "
         "link-local or reserved. Empty by default: such URLs are refused. "
@@ -153,6 +159,16 @@ class Settings(BaseSettings):
         None, description="Similarity needed to join a story (empty: the built-in default)."
     )
 
+    # -- editions
+    edition_window_hours: float = Field(
+        36.0, gt=0, description="An edition considers stories seen within this many hours before it."
+    )
+    interest_half_life_days: float = Field(
+        90.0, gt=0,
+        description="Interests learned from chats, notes and feedback lose half their weight "
+        "in this many days unless renewed; typed topics and requests do not fade.",
+    )
+
     # -- summaries
     summary_backend: str = Field("extractive", description="Story summary backend.")
     summary_sentences: int = Field(3, ge=2, le=4, description="Sentences in a story summary.")
@@ -183,6 +199,8 @@ def load_settings(**overrides: Any) -> Settings:
     """Settings from the environment and file, with ``overrides`` on top; errors name the setting."""
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except SettingsError as exc:
+        raise ConfigError(f"invalid setting: {exc}") from None
     except ValidationError as exc:
         problems = []
         for err in exc.errors():

@@ -26,6 +26,7 @@ class Source:
     last_error: str | None = None
     error_count: int = 0
     site_url: str | None = None
+    is_default: bool = True  # followed by every user who has not chosen otherwise
 
 
 @dataclass(frozen=True)
@@ -120,3 +121,113 @@ class Run:
     counts: dict[str, int | float]
     error: str | None
     params: dict[str, str]
+
+
+# -- people
+
+Origin = Literal["onboarding", "chat", "note", "feedback", "curate", "manual"]
+CardKind = Literal["story", "update", "top"]
+FeedbackAction = Literal["up", "down", "less", "save", "unsave", "dismiss", "open"]
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    handle: str
+    display_name: str
+    email: str | None
+    timezone: str
+    language: str
+    edition_size: int
+    morning_time: str  # HH:MM in the user's time zone
+    is_admin: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why Aube believes an interest: one chat, note, card, request or onboarding topic."""
+
+    id: int
+    interest_id: int
+    kind: str  # chat, note, card, request, onboarding, manual
+    ref: str  # what it points to: a conversation title, a card id, a request's words…
+    text: str
+    at: datetime
+    weight: float
+
+
+@dataclass(frozen=True)
+class Interest:
+    """A weighted, explainable topic in a profile; ``sign`` -1 is a topic the user does not want."""
+
+    id: int
+    user_id: int
+    label: str
+    sign: int
+    weight: float
+    hard: bool
+    origin: Origin
+    created_at: datetime
+    updated_at: datetime
+    last_evidence_at: datetime
+    expires_at: datetime | None
+    edited: bool
+    import_id: int | None = None
+    request_id: int | None = None
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True)
+class CurateRequest:
+    id: int
+    user_id: int
+    text: str
+    action: str  # more, less, none, recap
+    topic: str
+    created_at: datetime
+    expires_at: datetime | None
+    status: str  # active, expired, removed
+
+
+@dataclass(frozen=True)
+class CardSource:
+    publisher: str
+    title: str
+    url: str
+    published_at: str  # ISO, as stored in the card
+
+
+@dataclass(frozen=True)
+class Card:
+    id: int
+    edition_id: int
+    user_id: int
+    position: int
+    kind: CardKind
+    story_id: int | None
+    story_version: int
+    headline: str
+    summary: str
+    reason: str
+    interest_id: int | None
+    interest_label: str
+    sources: tuple[CardSource, ...]
+    changes: tuple[str, ...]  # for an update: what changed since the user last saw the story
+    score: float
+    saved: bool
+    dismissed: bool
+    feedback: str | None
+    created_at: datetime
+    date: str = ""  # the edition's date
+
+
+@dataclass(frozen=True)
+class Edition:
+    id: int
+    user_id: int
+    date: str  # the user's local date, YYYY-MM-DD
+    created_at: datetime
+    quiet: bool  # fewer cards than asked for, because little was relevant
+    cards: tuple[Card, ...]
+    meta: dict[str, object] = field(default_factory=dict)

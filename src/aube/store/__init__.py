@@ -6,14 +6,26 @@ from sqlalchemy import Engine
 
 from aube.config import Settings
 from aube.store.db import make_engine, migrate
+from aube.store.editions import EditionsMixin, NewCard, NewEdition
 from aube.store.embeddings import EmbeddingsMixin
 from aube.store.items import InsertResult, ItemsMixin
+from aube.store.profile import InterestVectors, NewEvidence, NewInterest, ProfileMixin
 from aube.store.runs import RunsMixin
 from aube.store.sources import SourcesMixin
 from aube.store.stories import StoriesMixin, StoryState, members_hash
+from aube.store.users import UsersMixin
 
 
-class Store(SourcesMixin, ItemsMixin, EmbeddingsMixin, StoriesMixin, RunsMixin):
+class Store(
+    SourcesMixin,
+    ItemsMixin,
+    EmbeddingsMixin,
+    StoriesMixin,
+    RunsMixin,
+    UsersMixin,
+    ProfileMixin,
+    EditionsMixin,
+):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
@@ -29,4 +41,14 @@ class Store(SourcesMixin, ItemsMixin, EmbeddingsMixin, StoriesMixin, RunsMixin):
         self.engine.dispose()
 
 
-__all__ = ["InsertResult", "Store", "StoryState", "members_hash"]
+__all__ = [
+    "InsertResult",
+    "InterestVectors",
+    "NewCard",
+    "NewEdition",
+    "NewEvidence",
+    "NewInterest",
+    "Store",
+    "StoryState",
+    "members_hash",
+]

@@ -153,6 +153,20 @@ def _row(n: NewItem) -> dict[str, object]:
     return {c.name: data[c.name] for c in _ITEM_COLUMNS}
 
 
+_SECOND_LEVEL = {"co", "com", "org", "net", "gov", "ac", "edu", "ne", "or"}
+
+
+def publisher_key(site_url: str | None, feed_url: str) -> str:
+    """Who publishes a source, for counting publishers: the registrable part of its site's
+    host (two feeds of wsj.com are one publisher)."""
+    url = site_url or feed_url
+    host = (url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]).lower()
+    labels = [x for x in host.split(".") if x]
+    if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:]) if len(labels) >= 2 else host
+
+
 def publisher_name(title: str, feed_url: str) -> str:
     """The name shown for a source: its title, else its host without www."""
     if title:

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import true
 from sqlalchemy.types import TypeDecorator
 
 metadata = MetaData(
@@ -72,6 +73,8 @@ sources = Table(
     Column("last_ok_at", UTCDateTime),
     Column("last_error", Text),
     Column("error_count", Integer, nullable=False, default=0),
+    # Followed by every user who has not chosen otherwise (installation-wide feeds).
+    Column("is_default", Boolean, nullable=False, default=True, server_default=true()),
     UniqueConstraint("url"),
 )
 
@@ -164,4 +167,150 @@ runs = Table(
     Column("params", JSON, nullable=False),
     Column("seconds", Float),
     Index("ix_runs_job_started_at", "job", "started_at"),
+)
+
+
+def _fk(target: str, ondelete: str = "CASCADE") -> ForeignKey:
+    return ForeignKey(f"{target}.id", ondelete=ondelete)
+
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("handle", String(64), nullable=False, unique=True),
+    Column("display_name", Text, nullable=False),
+    Column("email", Text, unique=True),
+    Column("timezone", String(64), nullable=False),
+    Column("language", String(16), nullable=False),
+    Column("edition_size", Integer, nullable=False),
+    Column("morning_time", String(5), nullable=False),
+    Column("is_admin", Boolean, nullable=False),
+    Column("password_hash", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("user_id", Integer, _fk("users"), primary_key=True),
+    Column("source_id", Integer, _fk("sources"), primary_key=True),
+    Column("added_at", UTCDateTime, nullable=False),
+    Index("ix_subscriptions_source_id", "source_id"),
+)
+
+imports = Table(
+    "imports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, _fk("users"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("stats", JSON, nullable=False),
+    UniqueConstraint("user_id", "content_hash"),
+)
+
+curate_requests = Table(
+    "curate_requests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, _fk("users"), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("action", String(10), nullable=False),
+    Column("topic", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime),
+    Column("status", String(10), nullable=False),
+    Index("ix_curate_requests_user_id", "user_id"),
+)
+
+interests = Table(
+    "interests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, _fk("users"), nullable=False),
+    Column("label", Text, nullable=False),
+    Column("sign", Integer, nullable=False),  # +1 a topic wanted, -1 a topic not wanted
+    Column("weight", Float, nullable=False),
+    Column("hard", Boolean, nullable=False),  # "nothing about X": a block, not a preference
+    Column("origin", String(20), nullable=False),
+    Column("model", String(100), nullable=False),
+    Column("vector", LargeBinary, nullable=False),
+    Column("import_id", Integer, _fk("imports")),
+    Column("request_id", Integer, _fk("curate_requests")),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("last_evidence_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime),
+    Column("edited", Boolean, nullable=False),  # changed by the person: learning leaves it alone
+    Index("ix_interests_user_id", "user_id"),
+)
+
+evidence = Table(
+    "evidence",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, _fk("users"), nullable=False),
+    Column("interest_id", Integer, _fk("interests"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("ref", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("weight", Float, nullable=False),
+    Column("import_id", Integer, _fk("imports")),
+    Index("ix_evidence_interest_id", "interest_id"),
+)
+
+editions = Table(
+    "editions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, _fk("users"), nullable=False),
+    Column("date", String(10), nullable=False),  # the user's local date, YYYY-MM-DD
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("card_count", Integer, nullable=False),
+    Column("quiet", Boolean, nullable=False),
+    Column("meta", JSON, nullable=False),
+    UniqueConstraint("user_id", "date"),
+)
+
+cards = Table(
+    "cards",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("edition_id", Integer, _fk("editions"), nullable=False),
+    Column("user_id", Integer, _fk("users"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("kind", String(10), nullable=False),  # story, update, top
+    Column("story_id", Integer, _fk("stories", "SET NULL")),
+    Column("story_version", Integer, nullable=False),
+    Column("headline", Text, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("interest_id", Integer, _fk("interests", "SET NULL")),
+    Column("interest_label", Text, nullable=False),
+    Column("sources", JSON, nullable=False),
+    Column("changes", JSON, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("vector", LargeBinary),  # the story's centroid when shown: feedback learns from it
+    Column("saved", Boolean, nullable=False),
+    Column("dismissed", Boolean, nullable=False),
+    Column("feedback", String(10)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_cards_edition_id", "edition_id"),
+    Index("ix_cards_user_id_story_id", "user_id", "story_id"),
+)
+
+feedback_events = Table(
+    "feedback_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, _fk("users"), nullable=False),
+    Column("card_id", Integer, _fk("cards", "SET NULL")),
+    Column("story_id", Integer, _fk("stories", "SET NULL")),
+    Column("action", String(10), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_feedback_events_user_id", "user_id"),
 )

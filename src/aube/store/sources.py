@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from aube.errors import InvalidInput, NotFound
 from aube.store.base import StoreBase, row_dict
-from aube.store.schema import items, sources, story_items
+from aube.store.schema import items, sources, story_items, subscriptions, users
 from aube.types import FullText, Source
 
 
@@ -18,20 +18,39 @@ def _source(row: object) -> Source:
 
 class SourcesMixin(StoreBase):
     def add_source(
-        self, url: str, *, now: datetime, title: str = "", full_text: FullText = "auto"
+        self, url: str, *, now: datetime, title: str = "", full_text: FullText = "auto",
+        is_default: bool = True,
     ) -> tuple[Source, bool]:
-        """Add a feed; returns (source, created). An existing URL is returned unchanged."""
+        """Add a feed; returns (source, created). An existing URL is returned unchanged.
+        A default source is followed by every user, present and future; a user's own
+        source (``is_default=False``) by whoever subscribes to it."""
         with self.transaction() as conn:
             existing = conn.execute(select(sources).where(sources.c.url == url)).first()
             if existing is not None:
+                if is_default and not existing.is_default:
+                    conn.execute(update(sources).where(sources.c.id == existing.id)
+                                 .values(is_default=True))
+                    self._subscribe_all(conn, existing.id, now)
+                    existing = conn.execute(select(sources).where(sources.c.id == existing.id)).one()
                 return _source(existing), False
             new_id = conn.execute(
                 insert(sources).values(
                     url=url, title=title, full_text=full_text, enabled=True, added_at=now,
-                    error_count=0,
+                    error_count=0, is_default=is_default,
                 )
             ).inserted_primary_key[0]
+            if is_default:
+                self._subscribe_all(conn, new_id, now)
             return _source(conn.execute(select(sources).where(sources.c.id == new_id)).one()), True
+
+    @staticmethod
+    def _subscribe_all(conn: Connection, source_id: int, now: datetime) -> None:
+        have = set(conn.execute(select(subscriptions.c.user_id).where(
+            subscriptions.c.source_id == source_id)).scalars())
+        rows = [{"user_id": u, "source_id": source_id, "added_at": now}
+                for u in conn.execute(select(users.c.id)).scalars() if u not in have]
+        if rows:
+            conn.execute(insert(subscriptions), rows)
 
     def get_source(self, ref: int | str) -> Source:
         """A source by id or by exact URL."""

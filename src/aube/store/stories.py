@@ -15,7 +15,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from aube.errors import NotFound
 from aube.store.base import StoreBase, chunks, row_dict
 from aube.store.embeddings import from_blob, to_blob
-from aube.store.items import publisher_name
+from aube.store.items import publisher_key, publisher_name
 from aube.store.schema import items, sources, stories, story_items, summaries
 from aube.types import Story, StoryItem, Summary
 
@@ -109,16 +109,17 @@ class StoriesMixin(StoreBase):
     def _recount_stories(self, conn: Connection, story_ids: Sequence[int], *, now: datetime) -> None:
         if not story_ids:
             return
-        members: dict[int, list[tuple[str, int, datetime]]] = defaultdict(list)
+        members: dict[int, list[tuple[str, str, datetime]]] = defaultdict(list)
         for part in chunks(list(story_ids)):
             query = (
-                select(story_items.c.story_id, items.c.content_hash, items.c.source_id,
-                       items.c.published_at)
+                select(story_items.c.story_id, items.c.content_hash, sources.c.site_url,
+                       sources.c.url, items.c.published_at)
                 .join(items, items.c.id == story_items.c.item_id)
+                .join(sources, sources.c.id == items.c.source_id)
                 .where(story_items.c.story_id.in_(part))
             )
-            for sid, h, source_id, published in conn.execute(query):
-                members[sid].append((h, source_id, published))
+            for sid, h, site, feed, published in conn.execute(query):
+                members[sid].append((h, publisher_key(site, feed), published))
         empty = [sid for sid in story_ids if not members.get(sid)]
         if empty:
             conn.execute(delete(stories).where(stories.c.id.in_(empty)))
@@ -243,6 +244,29 @@ class StoriesMixin(StoreBase):
                 for r in conn.execute(select(*cols).where(stories.c.id.in_(part))):
                     found[r[0]] = (r[1], r[2], r[3])
         return found
+
+    def ranking_candidates(self, *, since: datetime, until: datetime, model: str
+                           ) -> list[tuple[int, np.ndarray, int, datetime, int, frozenset[int]]]:
+        """Stories seen in [since, until] embedded with ``model``, for ranking: (id, centroid,
+        publisher count, last seen, version, source ids)."""
+        query = select(stories.c.id, stories.c.centroid, stories.c.publisher_count,
+                       stories.c.last_seen, stories.c.version).where(
+            stories.c.last_seen >= since, stories.c.first_seen <= until, stories.c.model == model)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(stories.c.id)).all()
+            source_sets: dict[int, set[int]] = defaultdict(set)
+            for part in chunks([r.id for r in rows]):
+                for sid, src in conn.execute(
+                        select(story_items.c.story_id, items.c.source_id).join(
+                            items, items.c.id == story_items.c.item_id).where(
+                            story_items.c.story_id.in_(part))):
+                    source_sets[sid].add(src)
+        return [(r.id, from_blob(r.centroid), r.publisher_count, r.last_seen, r.version,
+                 frozenset(source_sets[r.id])) for r in rows]
+
+    def story_model(self, story_id: int) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(stories.c.model).where(stories.c.id == story_id)).scalar()
 
     def recent_story_ids(self, since: datetime) -> list[int]:
         with self.engine.connect() as conn:

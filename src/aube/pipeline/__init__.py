@@ -1,0 +1,1 @@
+"""Chains the stages, records runs, schedules them. The only package that calls one stage after another."""

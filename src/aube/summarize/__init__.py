@@ -1,0 +1,1 @@
+"""Story summaries: one per story version, shared by every user, behind a backend Protocol."""

@@ -1,0 +1,81 @@
+"""The summarizer Protocol, its input, the cache key, and the backend registry.
+
+A backend is registered by name with a factory ``(settings) -> Summarizer``. Built-in
+backends register themselves through the same call as plugins do; plugins are found
+through the ``aube.summarizers`` entry-point group (each entry point is a function
+that receives ``register_summarizer``)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from typing import Protocol
+
+from aube.config import Settings
+from aube.errors import ConfigError
+from aube.types import Item, Summary
+
+
+@dataclass(frozen=True)
+class StoryInput:
+    """What a summarizer reads: one version of one story."""
+
+    story_id: int
+    version: int
+    content_hash: str
+    items: tuple[Item, ...]  # oldest first
+
+
+class Summarizer(Protocol):
+    name: str  # the backend, e.g. "extractive"
+    model: str  # "" when there is no model
+    prompt_version: str  # changes whenever the output for the same input may change
+
+    def summarize(self, stories: Sequence[StoryInput]) -> list[Summary]:
+        """One summary per story, in order. Raises BackendError on failure."""
+        ...
+
+
+Factory = Callable[[Settings], Summarizer]
+_REGISTRY: dict[str, Factory] = {}
+_PLUGINS_LOADED = False
+
+
+def register_summarizer(name: str, factory: Factory) -> None:
+    _REGISTRY[name] = factory
+
+
+def _load_plugins() -> None:
+    global _PLUGINS_LOADED
+    if _PLUGINS_LOADED:
+        return
+    _PLUGINS_LOADED = True
+    from aube.summarize import extractive  # noqa: F401  (registers itself)
+
+    for ep in entry_points(group="aube.summarizers"):
+        ep.load()(register_summarizer)
+
+
+def available_summarizers() -> list[str]:
+    _load_plugins()
+    return sorted(_REGISTRY)
+
+
+def get_summarizer(name: str, settings: Settings) -> Summarizer:
+    _load_plugins()
+    try:
+        factory = _REGISTRY[name]
+    except KeyError:
+        raise ConfigError(
+            f"unknown summary backend {name!r} (summary_backend); known: "
+            + ", ".join(sorted(_REGISTRY))
+        ) from None
+    return factory(settings)
+
+
+def cache_key(story_hash: str, summarizer: Summarizer, *extra: str) -> str:
+    """The identity of a summary: the story's contents, the backend, model and prompt version."""
+    parts = [story_hash, summarizer.name, summarizer.model, summarizer.prompt_version, *extra]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()

@@ -1,0 +1,61 @@
+"""The summary stage: every story version without a current summary gets one, once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from aube.clock import Clock
+from aube.store import Store
+from aube.summarize.base import StoryInput, Summarizer, cache_key
+
+BATCH = 256
+
+
+@dataclass
+class SummaryReport:
+    summarized: int = 0
+    cached: int = 0
+
+
+def summarize_stories(
+    store: Store,
+    summarizer: Summarizer,
+    story_ids: Sequence[int] | None = None,
+    *,
+    clock: Clock,
+    progress: Callable[[int], None] | None = None,
+) -> SummaryReport:
+    """Summarize the given stories (every story when None) whose current summary is not the
+    one for their present members, backend, model and prompt version. A rerun, or a story
+    that did not change, costs nothing; a summary already made is reused, not remade."""
+    report = SummaryReport()
+    state = store.story_hashes(story_ids)
+    keys = {sid: cache_key(h, summarizer) for sid, (h, _v, _k) in state.items()}
+    todo = sorted(sid for sid, (_h, _v, current) in state.items() if current != keys[sid])
+    if progress and story_ids is not None:
+        progress(len(story_ids) - len(todo))  # already current: done
+    for start in range(0, len(todo), BATCH):
+        batch = todo[start : start + BATCH]
+        fresh: list[int] = []
+        for sid in batch:
+            cached = store.get_summary(keys[sid])
+            if cached is None:
+                fresh.append(sid)
+            else:
+                store.put_summary(keys[sid], sid, state[sid][1], cached, now=clock())
+                report.cached += 1
+        members = store.story_member_map(fresh)
+        by_id = {i.id: i for i in store.get_items([i for sid in fresh for i in members.get(sid, [])])}
+        inputs = []
+        for sid in fresh:
+            items = sorted((by_id[i] for i in members.get(sid, []) if i in by_id),
+                           key=lambda i: (i.published_at, i.id))
+            inputs.append(StoryInput(sid, state[sid][1], state[sid][0], tuple(items)))
+        for story, summary in zip(inputs, summarizer.summarize(inputs), strict=True):
+            store.put_summary(keys[story.story_id], story.story_id, story.version, summary,
+                              now=clock())
+            report.summarized += 1
+        if progress:
+            progress(len(batch))
+    return report
