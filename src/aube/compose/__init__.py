@@ -1,0 +1,1 @@
+"""An edition from ranked stories: cards with sources, reasons and what changed; rendering."""

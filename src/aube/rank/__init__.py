@@ -1,0 +1,1 @@
+"""Ranking the day's stories for each user: scoring, diversity, and offline metrics."""
