@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,13 +15,7 @@ from sqlalchemy.engine import make_url
 from aube.config import Settings, load_settings
 from aube.store import Store
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
-NOW = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
-
-needs_shared_data = pytest.mark.skipif(
-    not SHARED_DATA.is_dir(), reason=f"{SHARED_DATA} is absent (the real data sets live there)"
-)
+from support import NOW, REPO, SHARED_DATA, needs_shared_data  # noqa: F401  (re-exported)
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

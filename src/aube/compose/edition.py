@@ -13,20 +13,24 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
+from scipy import sparse
 
 from aube.clock import Clock
 from aube.compose.reasons import reason_for
 from aube.config import Settings
 from aube.errors import InvalidInput
 from aube.pipeline.progress import Reporter, Silent
+from aube.rank.lexical import LexicalIndex
 from aube.rank.scoring import RankParams, StoryBatch, UserBatch, select, story_similarity
 from aube.store import NewCard, NewEdition, Store
+from aube.store.stories import Candidate
 from aube.types import Story, User
 
 CHUNK = 1024
 HISTORY_DAYS = 30  # a story shown within this many days is not news any more
 MAX_SOURCES = 8
 END_MARKER = "That's all for today."
+TYPED_ORIGINS = frozenset({"onboarding", "curate", "manual"})
 
 
 @dataclass
@@ -111,14 +115,15 @@ def build_editions(
         since = min(cutoffs.values()) - timedelta(hours=settings.edition_window_hours)
         candidates = store.ranking_candidates(since=since, until=until, model=model)
         report.candidates = max(report.candidates, len(candidates))
-        ids = np.array([c[0] for c in candidates], dtype=np.int64)
-        dim = len(candidates[0][1]) if candidates else 1
-        vectors = np.array([c[1] for c in candidates], dtype=np.float32).reshape(-1, dim)
+        ids = np.array([c.id for c in candidates], dtype=np.int64)
+        dim = len(candidates[0].vector) if candidates else 1
+        vectors = np.array([c.vector for c in candidates], dtype=np.float32).reshape(-1, dim)
         sim = story_similarity(StoryBatch(vectors, np.zeros(0), np.zeros(0), np.zeros(0)))
+        lexicon = LexicalIndex([c.text for c in candidates])
         for start in range(0, len(todo), CHUNK):
             chunk = todo[start : start + CHUNK]
             editions = _rank_chunk(store, settings, chunk, the_day, cutoffs, candidates, ids,
-                                   vectors, sim, params, model, now)
+                                   vectors, sim, lexicon, params, model, now)
             saved = store.save_editions(editions, now=now, replace=replace)
             report.edition_ids.update(saved)
             report.built += len(editions)
@@ -130,8 +135,8 @@ def build_editions(
 
 def _rank_chunk(
     store: Store, settings: Settings, chunk: list[User], day: str, cutoffs: dict[int, datetime],
-    candidates: list[tuple], ids: np.ndarray, vectors: np.ndarray, story_sim: np.ndarray,
-    params: RankParams, model: str, now: datetime,
+    candidates: list[Candidate], ids: np.ndarray, vectors: np.ndarray, story_sim: np.ndarray,
+    lexicon: LexicalIndex, params: RankParams, model: str, now: datetime,
 ) -> list[NewEdition]:
     n_users, n = len(chunk), len(ids)
     index = {u.id: i for i, u in enumerate(chunk)}
@@ -140,8 +145,8 @@ def _rank_chunk(
     shown = store.shown([u.id for u in chunk], since=now - timedelta(days=HISTORY_DAYS))
     position = {int(s): j for j, s in enumerate(ids)}
     cutoff = np.array([cutoffs[u.id].timestamp() for u in chunk])
-    last_seen = np.array([c[3].timestamp() for c in candidates]) if n else np.zeros(0)
-    versions = np.array([c[4] for c in candidates], dtype=np.int64)
+    last_seen = np.array([c.last_seen.timestamp() for c in candidates]) if n else np.zeros(0)
+    versions = np.array([c.version for c in candidates], dtype=np.int64)
     age_hours = np.clip((cutoff.max() - last_seen) / 3600, 0, None) if n else np.zeros(0)
     # Stories from the user's own sources only; users share a few source sets, so each set's
     # mask is computed once.
@@ -150,7 +155,7 @@ def _rank_chunk(
     for u in chunk:
         key = subs.get(u.id, frozenset())
         if key not in masks:
-            masks[key] = np.array([bool(c[5] & key) for c in candidates], dtype=bool)
+            masks[key] = np.array([bool(c.sources & key) for c in candidates], dtype=bool)
         allowed[index[u.id]] = masks[key]
     shown_version = np.zeros((n_users, n), dtype=np.int64)
     suppressed = np.zeros((n_users, n), dtype=bool)
@@ -163,6 +168,10 @@ def _rank_chunk(
                 suppressed[row, j] = down
     weights = _decayed(iv.weights, iv.origins, iv.last_evidence_at, now,
                        settings.interest_half_life_days)
+    # Word matching only for topics a person typed; a chat's title or a card's headline is
+    # not a list of words that must all appear.
+    typed = np.array([o in TYPED_ORIGINS for o in iv.origins], dtype=np.float32)
+    lexical = sparse.diags(typed) @ lexicon.full_matches(iv.labels) if len(iv.ids) else None
     batch = UserBatch(
         sizes=np.array([u.edition_size for u in chunk], dtype=np.int64),
         allowed=allowed, shown_version=shown_version, suppressed=suppressed,
@@ -170,9 +179,10 @@ def _rank_chunk(
         interest_vectors=iv.vectors.reshape(len(iv.ids), -1) if len(iv.ids) else
         np.zeros((0, vectors.shape[1]), dtype=np.float32),
         interest_weights=weights, interest_signs=iv.signs.astype(np.int64), interest_hard=iv.hard,
+        interest_lexical=sparse.csr_matrix(lexical) if lexical is not None else None,
     )
     stories_batch = StoryBatch(vectors=vectors,
-                               publishers=np.array([c[2] for c in candidates], dtype=np.float32),
+                               publishers=np.array([c.publishers for c in candidates], dtype=np.float32),
                                age_hours=age_hours, versions=versions)
     selection = select(stories_batch, batch, params, story_sim)
     chosen_story_ids = sorted({int(ids[j]) for picks in selection.story for j in picks})

@@ -140,7 +140,10 @@ class SentenceTransformerEmbedder:
         # Never reach for the network: the weights are local or the call fails.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         import torch
+        import transformers
         from sentence_transformers import SentenceTransformer
+
+        transformers.utils.logging.disable_progress_bar()  # our own progress shows the work
 
         path = self.model_path
         if path is None:

@@ -98,7 +98,8 @@ def build_stories(store: Store, settings: Settings, embedder: Embedder, *, clock
         return report
     by_day: dict[str, list[Item]] = defaultdict(list)
     advance = reporter.task("clustering stories", len(ids))
-    changed: set[int] = set()
+    created: set[int] = set()
+    developed: set[int] = set()  # stories from earlier runs that gained items
     for start in range(0, len(ids), 4096):
         items = store.get_items(ids[start : start + 4096])
         vectors = embed_items(store, embedder, items, reporter=reporter, report=report)
@@ -107,15 +108,20 @@ def build_stories(store: Store, settings: Settings, embedder: Embedder, *, clock
             by_day[item.published_at.date().isoformat()].append(item)
         for day in sorted(by_day):
             batch = by_day[day]
-            changed.update(_cluster_batch(store, embedder.name, batch, vectors, params, clock))
+            new, grown = _cluster_batch(store, embedder.name, batch, vectors, params, clock)
+            created.update(new)
+            developed.update(grown)
             report.clustered += len(batch)
             advance(len(batch))
-    report.changed = sorted(changed)
+    developed -= created
+    report.new_stories, report.grown_stories = len(created), len(developed)
+    report.changed = sorted(created | developed)
     return report
 
 
 def _cluster_batch(store: Store, model: str, batch: list[Item], vectors: dict[str, np.ndarray],
-                   params: ClusterParams, clock: Clock) -> list[int]:
+                   params: ClusterParams, clock: Clock) -> tuple[list[int], list[int]]:
+    """Cluster one day's items; returns (ids of stories created, ids of open stories grown)."""
     texts = [item_text(i.title, i.text or i.summary) for i in batch]
     ordinary = ordinary_words(texts)
     cluster_items = [
@@ -130,4 +136,6 @@ def _cluster_batch(store: Store, model: str, batch: list[Item], vectors: dict[st
     result = assign(cluster_items, [_open_story(s) for s in open_states], params)
     states = [_state(s) for s in result.stories]
     memberships = sorted(result.story_of.items())
-    return store.apply_clustering(states, memberships, model=model, now=clock())
+    changed = store.apply_clustering(states, memberships, model=model, now=clock())
+    grown = sorted({s for s in result.story_of.values() if s > 0})
+    return sorted(set(changed) - set(grown)), grown

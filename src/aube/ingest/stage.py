@@ -117,14 +117,19 @@ async def _ingest_one(
     report.entries += len(feed.entries)
     oldest = now - timedelta(days=settings.ingest_max_age_days)
     new_items: list[NewItem] = []
+    readable = 0
     for entry in feed.entries:
         item = normalize_entry(entry, source_id=source.id, now=now, feed_url=result.url)
         if item is None:
             continue
+        readable += 1
         if item.published_at < oldest:
             report.too_old += 1
             continue
         new_items.append(item)
+    if feed.warnings and feed.entries and not readable:
+        # Recovered entries with nothing in them: the feed is broken, say so.
+        raise FeedError(f"{result.url}: nothing usable could be read: {feed.warnings[0]}")
     new_items = await _full_texts(store, settings, fetcher, source, new_items, report)
     inserted = store.insert_items(new_items)
     report.new += len(inserted.inserted)

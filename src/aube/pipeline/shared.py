@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from aube.clock import Clock
 from aube.config import Settings
-from aube.enrich.embed import get_embedder
+from aube.enrich.factory import embedder_for
 from aube.enrich.stage import StoriesReport, build_stories
 from aube.ingest.stage import IngestReport, ingest_sources
 from aube.pipeline.progress import Reporter, Silent
@@ -48,8 +48,7 @@ def process(
     reporter = reporter or Silent()
     result = SharedReport()
     with recorded(store, "stories", clock=clock) as counts:
-        embedder = get_embedder(settings.embed_backend, precision=settings.embed_precision,
-                                batch_size=settings.embed_batch_size)
+        embedder = embedder_for(settings)
         result.stories = build_stories(store, settings, embedder, clock=clock, reporter=reporter)
         counts.update(result.stories.counts())
         summarizer = get_summarizer(settings.summary_backend, settings)

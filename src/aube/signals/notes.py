@@ -53,7 +53,7 @@ def parse_notes(files: dict[str, bytes], *, name: str, now: datetime) -> tuple[l
         for pattern, replacement in _MARKUP:
             body = pattern.sub(replacement, body)
         body = re.sub(r"\s+", " ", body).strip()
-        if len(body) < 3 and len(title) < 3:
+        if len(body) < 3:  # a file name alone says nothing
             skipped.append(f"{path}: empty")
             continue
         documents.append(Document(ref=path, title=title[:200], text=body[:MAX_TEXT], at=at))

@@ -32,6 +32,19 @@ class StoryState:
     evidence: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """A story as the ranking sees it."""
+
+    id: int
+    vector: np.ndarray
+    publishers: int
+    last_seen: datetime
+    version: int
+    sources: frozenset[int]
+    text: str  # headline, summary and every item's title: what typed topics are matched against
+
+
 def members_hash(content_hashes: Sequence[str]) -> str:
     """The key of one version of a story: its members' contents, whatever their order."""
     return hashlib.sha256("\n".join(sorted(content_hashes)).encode()).hexdigest()
@@ -245,24 +258,34 @@ class StoriesMixin(StoreBase):
                     found[r[0]] = (r[1], r[2], r[3])
         return found
 
-    def ranking_candidates(self, *, since: datetime, until: datetime, model: str
-                           ) -> list[tuple[int, np.ndarray, int, datetime, int, frozenset[int]]]:
-        """Stories seen in [since, until] embedded with ``model``, for ranking: (id, centroid,
-        publisher count, last seen, version, source ids)."""
-        query = select(stories.c.id, stories.c.centroid, stories.c.publisher_count,
-                       stories.c.last_seen, stories.c.version).where(
-            stories.c.last_seen >= since, stories.c.first_seen <= until, stories.c.model == model)
+    def ranking_candidates(self, *, since: datetime, until: datetime, model: str) -> list[Candidate]:
+        """Stories seen in [since, until] embedded with ``model``, as ranking needs them."""
+        query = (
+            select(stories.c.id, stories.c.centroid, stories.c.publisher_count, stories.c.last_seen,
+                   stories.c.version, summaries.c.headline, summaries.c.sentences)
+            .outerjoin(summaries, summaries.c.key == stories.c.summary_key)
+            .where(stories.c.last_seen >= since, stories.c.first_seen <= until,
+                   stories.c.model == model)
+            .order_by(stories.c.id)
+        )
         with self.engine.connect() as conn:
-            rows = conn.execute(query.order_by(stories.c.id)).all()
+            rows = conn.execute(query).all()
             source_sets: dict[int, set[int]] = defaultdict(set)
+            titles: dict[int, list[str]] = defaultdict(list)
             for part in chunks([r.id for r in rows]):
-                for sid, src in conn.execute(
-                        select(story_items.c.story_id, items.c.source_id).join(
+                for sid, src, title in conn.execute(
+                        select(story_items.c.story_id, items.c.source_id, items.c.title).join(
                             items, items.c.id == story_items.c.item_id).where(
                             story_items.c.story_id.in_(part))):
                     source_sets[sid].add(src)
-        return [(r.id, from_blob(r.centroid), r.publisher_count, r.last_seen, r.version,
-                 frozenset(source_sets[r.id])) for r in rows]
+                    titles[sid].append(title)
+        return [
+            Candidate(id=r.id, vector=from_blob(r.centroid), publishers=r.publisher_count,
+                      last_seen=r.last_seen, version=r.version,
+                      sources=frozenset(source_sets[r.id]),
+                      text=" ".join([r.headline or "", *(r.sentences or []), *titles[r.id]]))
+            for r in rows
+        ]
 
     def story_model(self, story_id: int) -> str | None:
         with self.engine.connect() as conn:

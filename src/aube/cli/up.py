@@ -1,0 +1,43 @@
+"""``aube up``: the main job on the embedded default — feeds to a first edition, then the app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from aube.cli.common import console, state
+from aube.compose.render import edition_text
+from aube.pipeline.demo import demo_user, up
+from aube.pipeline.editions import editions
+from aube.pipeline.progress import rich_reporter
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("up")
+    def up_cmd(
+        ctx: typer.Context,
+        feeds: Annotated[Optional[Path], typer.Option(
+            help="An OPML file, or a folder of feed files to serve locally (default: the built-in "
+                 "OPML of public news feeds; offline, the archived snapshots beside the repo).")] = None,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    ) -> None:
+        """Fetch the news, build today's stories, and a first edition for a demo reader."""
+        st = state(ctx)
+        console.print(f"Aube data in {st.settings.data_dir} ({st.settings.db_url.split(':', 1)[0]})")
+        with rich_reporter(not quiet) as reporter:
+            result = up(st.store, st.settings, clock=st.clock, feeds=feeds, reporter=reporter)
+            user, _ = demo_user(st.store, st.settings, clock=st.clock)
+            editions(st.store, st.settings, clock=result.clock, day=result.news_day,
+                     user_ids=[user.id], replace=True, reporter=reporter)
+        if result.ingest is not None:
+            i = result.ingest
+            console.print(f"{i.sources} feed(s) fetched: {i.ok} ok, {i.failed} failed; {i.new} new item(s).")
+        if result.used_snapshots:
+            console.print(f"News from the local snapshots in {result.used_snapshots}.")
+        console.print(f"{st.store.count_items()} items, {st.store.count_stories()} stories in the store. "
+                      f"Edition for {result.news_day}:\n")
+        edition = st.store.get_edition(user.id, result.news_day)
+        assert edition is not None
+        print(edition_text(edition, name=user.display_name), end="")
