@@ -161,3 +161,68 @@ def test_real_snapshots_through_the_fetch_path(server: HTTPServer, local_setting
     assert stories and all(s.headline and s.items for s in stories)
     # Cross-publisher stories exist in a month of real news.
     assert any(s.publisher_count >= 2 for s in stories)
+
+
+ARTICLE = """<html><head><title>Fed cuts rates</title></head><body><nav>Home | World | Markets</nav>
+<article><h1>Fed cuts interest rates by a quarter point</h1>
+<p>The Federal Reserve lowered its benchmark interest rate by 0.25 percentage point on Wednesday,
+its first cut this year, as officials grew more worried about a cooling labour market.</p>
+<p>The decision, approved by a vote of 11 to 1, brings the federal funds rate to a range of 4 to
+4.25 percent. Officials signalled that two more reductions could follow before the end of the year.</p>
+<p>Markets had largely expected the move. Stocks rose modestly after the announcement, while yields
+on two-year Treasury notes slipped.</p></article><footer>Subscribe to our newsletter</footer></body></html>"""
+
+
+def test_teasers_are_replaced_by_the_article(server: HTTPServer, local_settings) -> None:
+    teaser = ("Fed cuts interest rates by a quarter point", server.url_for("/article"),
+              "The Fed cut rates.", NOW - timedelta(hours=3))
+    server.expect_request("/teaser.xml").respond_with_data(rss([teaser]), content_type="application/rss+xml")
+    server.expect_request("/article").respond_with_data(ARTICLE, content_type="text/html")
+    store = Store.open(local_settings)
+    store.add_source(server.url_for("/teaser.xml"), now=NOW, full_text="auto")
+    report = fetch(store, local_settings, clock=fixed_clock(NOW))
+    assert report.articles == 1
+    item = store.get_items(report.new_item_ids)[0]
+    assert "4 to\n4.25 percent" in item.text or "4.25 percent" in item.text
+    assert "Subscribe" not in item.text and "<script" not in item.html
+
+
+class Crash(Exception):
+    pass
+
+
+def test_a_crash_mid_night_is_harmless(server: HTTPServer, local_settings, tmp_path: Path) -> None:
+    """The night dies while clustering its second day of items; the rerun finishes without
+    duplicates and ends exactly where an uninterrupted night ends."""
+    days = [(f"Story number {i} about topic {i}", f"https://a.example/{i}", f"Details of item {i}.",
+             NOW - timedelta(days=3 - i % 3, hours=i)) for i in range(9)]
+    server.expect_request("/a.xml").respond_with_data(rss(days), content_type="application/rss+xml")
+
+    def night(store: Store, clock) -> None:  # type: ignore[no-untyped-def]
+        store.add_source(server.url_for("/a.xml"), now=NOW)
+        fetch(store, local_settings, clock=fixed_clock(NOW))
+        process(store, local_settings, clock=clock)
+
+    calls = {"n": 0}
+
+    def dying_clock() -> datetime:  # the clock is asked once per day's batch, among others
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise Crash("power cut")
+        return NOW
+
+    crashed = Store.open(local_settings)
+    with pytest.raises(Crash):
+        night(crashed, dying_clock)
+    assert crashed.list_runs(job="stories")[0].status == "failed"
+    partly = sum(s.item_count for s in crashed.list_stories(limit=100))
+    assert 0 < partly < 9  # some days were clustered, some not
+    process(crashed, local_settings, clock=fixed_clock(NOW))  # the rerun
+    process(crashed, local_settings, clock=fixed_clock(NOW))  # and again: nothing to do
+    assert crashed.list_runs(job="stories")[0].status == "ok"
+
+    clean = Store.open(load_settings(**{**local_settings.model_dump(), "data_dir": tmp_path / "clean"}))
+    night(clean, fixed_clock(NOW))
+    shape = lambda st: sorted(sorted(i.title for i in s.items) for s in st.list_stories(limit=100))  # noqa: E731
+    assert crashed.count_items() == clean.count_items() == 9
+    assert shape(crashed) == shape(clean)

@@ -76,6 +76,15 @@ class Selection:
     top: list[np.ndarray]  # bool: chosen as a top story, not for an interest
 
 
+def _graded(sims: np.ndarray, weights: np.ndarray, floor: float) -> np.ndarray:
+    """weight × clip((cos − floor) / (1 − floor), 0, 1), in place on ``sims`` (a copy)."""
+    sims -= floor
+    sims *= (weights / (1 - floor))[:, None]
+    np.maximum(sims, 0, out=sims)
+    np.minimum(sims, weights[:, None], out=sims)
+    return sims
+
+
 def _per_user_max(values: np.ndarray, users: np.ndarray, n_users: int) -> np.ndarray:
     """(n_users, N): for each user the max over their rows of ``values`` (0 without rows)."""
     out = np.zeros((n_users, values.shape[1]), dtype=np.float32)
@@ -103,19 +112,15 @@ def score(stories: StoryBatch, users: UserBatch, p: RankParams,
     if sims is None:
         sims = similarities(stories, users, p)
     pos = users.interest_signs > 0
-    rel_rows = np.clip((sims[pos] - p.relevance_floor) / (1 - p.relevance_floor), 0, 1)
-    rel_rows *= users.interest_weights[pos, None]
-    relevance = _per_user_max(rel_rows, users.interest_user[pos], n_users)
+    relevance = _per_user_max(_graded(sims[pos], users.interest_weights[pos], p.relevance_floor),
+                              users.interest_user[pos], n_users)
     strong = pos & (users.interest_weights >= p.min_weight)
-    matched = _per_user_max((sims[strong] >= p.match_threshold).astype(np.float32),
-                            users.interest_user[strong], n_users) > 0
+    matched = _per_user_max(sims[strong], users.interest_user[strong], n_users) >= p.match_threshold
     neg = ~pos
-    neg_rows = np.clip((sims[neg] - p.negative_floor) / (1 - p.negative_floor), 0, 1)
-    neg_rows *= users.interest_weights[neg, None]
-    penalty = _per_user_max(neg_rows, users.interest_user[neg], n_users)
+    penalty = _per_user_max(_graded(sims[neg], users.interest_weights[neg], p.negative_floor),
+                            users.interest_user[neg], n_users)
     hard = users.interest_hard & neg
-    blocked = _per_user_max((sims[hard] >= p.block_threshold).astype(np.float32),
-                            users.interest_user[hard], n_users) > 0
+    blocked = _per_user_max(sims[hard], users.interest_user[hard], n_users) >= p.block_threshold
 
     top_pubs = max(float(stories.publishers.max(initial=1)), 2.0)
     importance = np.log1p(stories.publishers - 1) / np.log1p(top_pubs - 1)

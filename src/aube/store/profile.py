@@ -147,6 +147,11 @@ class ProfileMixin(StoreBase):
         with self.transaction() as conn:
             return self._insert_interest(conn, user_id, new, now=now)
 
+    def add_interests(self, new: Sequence[tuple[int, NewInterest]], *, now: datetime) -> list[int]:
+        """Many (user id, interest) pairs in one transaction: all stored, or none."""
+        with self.transaction() as conn:
+            return [self._insert_interest(conn, uid, interest, now=now) for uid, interest in new]
+
     def add_evidence(
         self, interest_id: int, user_id: int, ev: NewEvidence, *, now: datetime,
         weight: float | None = None, vector: np.ndarray | None = None,
