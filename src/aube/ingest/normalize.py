@@ -27,7 +27,10 @@ def normalize_entry(
     url = canonical_url(entry.url) if entry.url and is_http_url(entry.url) else ""
     body_html = clean_html(entry.content_html or entry.summary_html, base_url=url or feed_url)
     text = html_to_text(body_html)
-    summary = html_to_text(clean_html(entry.summary_html, base_url=url or feed_url)) or text[:600]
+    if entry.content_html:
+        summary = html_to_text(clean_html(entry.summary_html, base_url=url or feed_url)) or text[:600]
+    else:  # the body is the summary: clean it once
+        summary = text
     title = html_to_text(entry.title).strip()
     if not title:
         title = _shorten(summary or text)

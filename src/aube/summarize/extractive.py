@@ -18,7 +18,7 @@ from aube.summarize.base import StoryInput, register_summarizer
 from aube.summarize.sentences import split_sentences
 from aube.types import Summary
 
-PROMPT_VERSION = "extractive-1"
+PROMPT_VERSION = "extractive-2"
 _MIN_CHARS, _MAX_CHARS = 25, 400
 # Lines that are page furniture, not news.
 _BOILERPLATE = re.compile(
@@ -81,7 +81,7 @@ class ExtractiveSummarizer:
             results.append(
                 Summary(
                     headline=headline,
-                    sentences=tuple(candidates[i].text for i in chosen),
+                    sentences=tuple(_closed(candidates[i].text) for i in chosen),
                     backend=self.name,
                     model=self.model,
                     prompt_version=self.prompt_version,
@@ -130,6 +130,11 @@ class ExtractiveSummarizer:
             chosen = [rows[j] for j in picked]
         # Reading order: by item (oldest first), then by position in the item.
         return sorted(chosen, key=lambda r: (candidates[r].item, candidates[r].position))
+
+
+def _closed(sentence: str) -> str:
+    """Feed summaries often end without a full stop; joined, they would run together."""
+    return sentence if sentence[-1:] in ".!?…\"'”’)" else sentence + "."
 
 
 register_summarizer("extractive", lambda settings: ExtractiveSummarizer(settings.summary_sentences))
