@@ -52,7 +52,7 @@ def _load_plugins() -> None:
     if _PLUGINS_LOADED:
         return
     _PLUGINS_LOADED = True
-    from aube.summarize import extractive  # noqa: F401  (registers itself)
+    from aube.summarize import extractive, llm  # noqa: F401  (register themselves)
 
     for ep in entry_points(group="aube.summarizers"):
         ep.load()(register_summarizer)

@@ -35,6 +35,10 @@ def summarize_stories(
     todo = sorted(sid for sid, (_h, _v, current) in state.items() if current != keys[sid])
     if progress and story_ids is not None:
         progress(len(story_ids) - len(todo))  # already current: done
+    prepare = getattr(summarizer, "prepare", None)
+    if prepare is not None:  # a model backend: its cost ledger and tonight's budget
+        prepare(store, todo, clock=clock)
+    meta_for = getattr(summarizer, "meta_for", None)
     for start in range(0, len(todo), BATCH):
         batch = todo[start : start + BATCH]
         fresh: list[int] = []
@@ -53,8 +57,14 @@ def summarize_stories(
                            key=lambda i: (i.published_at, i.id))
             inputs.append(StoryInput(sid, state[sid][1], state[sid][0], tuple(items)))
         for story, summary in zip(inputs, summarizer.summarize(inputs), strict=True):
-            store.put_summary(keys[story.story_id], story.story_id, story.version, summary,
-                              now=clock())
+            meta = meta_for(story.story_id) if meta_for is not None else None
+            key = keys[story.story_id]
+            if meta and meta.get("provisional"):
+                # Made extractive by the budget guard: not the answer for this key, so a
+                # night with budget left writes the real one.
+                key = cache_key(story.content_hash, summarizer, "provisional")
+            store.put_summary(key, story.story_id, story.version, summary, now=clock(),
+                              meta=meta)
             report.summarized += 1
         if progress:
             progress(len(batch))
