@@ -1,0 +1,54 @@
+"""``aube serve``: the web app on 127.0.0.1 (uvicorn); ``aube password``: set a log-in password."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from aube.cli.common import console, state
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("serve")
+    def serve_cmd(
+        ctx: typer.Context,
+        host: Annotated[Optional[str], typer.Option(
+            help="Address to listen on (AUBE_WEB_HOST).")] = None,
+        port: Annotated[Optional[int], typer.Option(help="Port (AUBE_WEB_PORT).")] = None,
+        public: Annotated[bool, typer.Option(
+            "--public",
+            help="Allow an address other than loopback (put a TLS proxy in front).")] = False,
+    ) -> None:
+        """Serve the web app: the morning page, profile, settings and the JSON API."""
+        from aube.web.server import server
+
+        st = state(ctx)
+        host = host or st.settings.web_host
+        port = port or st.settings.web_port
+        srv = server(st.settings, host=host, port=port, store=st.store, clock=st.clock,
+                     public=public)
+        shown = f"[{host}]" if ":" in host else host
+        base = f"http://{shown}:{port}"
+        console.print(f"Aube is serving on {base}/", soft_wrap=True)
+        console.print(f"Log in at {base}/login", soft_wrap=True)
+        if st.store.count_admins() == 0:
+            console.print(f"No administrator yet: the first account made at {base}/signup "
+                          "administers this server.", soft_wrap=True)
+        srv.run()
+
+    @app.command("password")
+    def password_cmd(
+        ctx: typer.Context,
+        user: Annotated[str, typer.Argument(help="User name or id.")],
+    ) -> None:
+        """Set a user's log-in password (asked twice, never echoed); ends their sessions."""
+        from aube.web import passwords
+
+        st = state(ctx)
+        u = st.store.get_user(user)
+        secret = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+        passwords.check_rules(secret, handle=u.handle)
+        st.store.update_user(u.id, password_hash=passwords.hash_password(secret))
+        ended = st.store.delete_sessions(u.id)
+        console.print(f"Password of {u.handle} set; {ended} session(s) ended.")
