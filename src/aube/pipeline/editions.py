@@ -23,4 +23,12 @@ def editions(
         report = build_editions(store, settings, clock=clock, model=embedder_for(settings).name,
                                 day=day, user_ids=user_ids, replace=replace, reporter=reporter)
         counts.update(report.counts())
+        if settings.personal_lines and report.edition_ids:  # off by default: a per-user cost
+            from aube.compose.personal import write_personal_lines
+            from aube.llm.base import get_backend
+
+            lines = write_personal_lines(store, settings, get_backend(settings.llm_backend, settings),
+                                         sorted(report.edition_ids.values()), clock=clock,
+                                         reporter=reporter)
+            counts.update(lines.counts())
     return report

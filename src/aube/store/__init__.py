@@ -5,10 +5,13 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from aube.config import Settings
+from aube.store.accounts import AccountsMixin
 from aube.store.db import make_engine, migrate
+from aube.store.delivery import ChannelRecord, DeliveryMixin, DeliveryRecord
 from aube.store.editions import EditionsMixin, NewCard, NewEdition
 from aube.store.embeddings import EmbeddingsMixin
 from aube.store.items import InsertResult, ItemsMixin
+from aube.store.ledger import LedgerMixin, LlmCall, Spent
 from aube.store.profile import InterestVectors, NewEvidence, NewInterest, ProfileMixin
 from aube.store.runs import RunsMixin
 from aube.store.sources import SourcesMixin
@@ -25,6 +28,9 @@ class Store(
     UsersMixin,
     ProfileMixin,
     EditionsMixin,
+    LedgerMixin,
+    AccountsMixin,
+    DeliveryMixin,
 ):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -42,12 +48,16 @@ class Store(
 
 
 __all__ = [
+    "ChannelRecord",
+    "DeliveryRecord",
     "InsertResult",
     "InterestVectors",
+    "LlmCall",
     "NewCard",
     "NewEdition",
     "NewEvidence",
     "NewInterest",
+    "Spent",
     "Store",
     "StoryState",
     "members_hash",

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Integer, cast, delete, desc, func, insert, select, update
+from sqlalchemy import Connection, Integer, cast, delete, desc, func, insert, or_, select, update
 
 from aube.errors import InvalidInput, NotFound
 from aube.store.base import StoreBase, chunks, row_dict
@@ -181,10 +181,12 @@ class EditionsMixin(StoreBase):
                 desc(editions.c.date))).all()
         return [_card(r, r.date) for r in rows]
 
-    def shown(self, user_ids: Sequence[int], *, since: datetime
+    def shown(self, user_ids: Sequence[int], *, since: datetime, excluding_date: str | None = None
               ) -> dict[int, dict[int, tuple[int, datetime, bool]]]:
         """For each user, the stories shown since ``since``: story → (highest version shown,
-        when, dismissed or voted down). Novelty and "what changed" are computed from this."""
+        when, dismissed or voted down). Novelty and "what changed" are computed from this.
+        ``excluding_date``: the day being (re)built; its cards are not history, except those
+        dismissed or voted down (a rebuilt edition must not bring them back)."""
         found: dict[int, dict[int, tuple[int, datetime, bool]]] = defaultdict(dict)
         query = select(cards.c.user_id, cards.c.story_id, func.max(cards.c.story_version),
                        func.max(cards.c.created_at),
@@ -192,6 +194,10 @@ class EditionsMixin(StoreBase):
                        func.max(func.coalesce(cards.c.feedback, ""))).where(
             cards.c.story_id.is_not(None), cards.c.created_at >= since).group_by(
             cards.c.user_id, cards.c.story_id)
+        if excluding_date is not None:
+            query = query.join(editions, editions.c.id == cards.c.edition_id).where(or_(
+                editions.c.date != excluding_date, cards.c.dismissed.is_(True),
+                cards.c.feedback.in_(("down", "less"))))
         with self.engine.connect() as conn:
             for part in chunks(list(user_ids)):
                 for uid, sid, version, at, dismissed, fb in conn.execute(

@@ -299,6 +299,8 @@ cards = Table(
     Column("dismissed", Boolean, nullable=False),
     Column("feedback", String(10)),
     Column("created_at", UTCDateTime, nullable=False),
+    # "why this matters to you", written by the LLM when personal_lines is on (0005)
+    Column("personal_line", Text, nullable=False, default="", server_default=""),
     Index("ix_cards_edition_id", "edition_id"),
     Index("ix_cards_user_id_story_id", "user_id", "story_id"),
 )
@@ -313,4 +315,146 @@ feedback_events = Table(
     Column("action", String(10), nullable=False),
     Column("at", UTCDateTime, nullable=False),
     Index("ix_feedback_events_user_id", "user_id"),
+)
+
+
+# -- accounts and the web app (aube.web): log-in sessions, API tokens, invites, log-in
+# throttling, site-wide settings. Secrets are stored as SHA-256 digests only.
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),  # digest of the cookie's secret
+    Column("user_id", Integer, _fk("users"), nullable=False),
+    Column("csrf", String(64), nullable=False),  # the form token of this session
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("seen_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index("ix_web_sessions_user_id", "user_id"),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, _fk("users"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("prefix", String(16), nullable=False),  # shown in settings so a token can be told apart
+    Column("token_hash", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_used_at", UTCDateTime),
+    UniqueConstraint("token_hash"),
+    Index("ix_api_tokens_user_id", "user_id"),
+)
+
+invites = Table(
+    "invites",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False),
+    Column("created_by", Integer, _fk("users"), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime),
+    Column("used_by", Integer, _fk("users", "SET NULL")),
+    UniqueConstraint("token_hash"),
+)
+
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account", String(400), nullable=False),  # "user:<id>", or the name typed when unknown
+    Column("ip", String(64), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_login_failures_account_at", "account", "at"),
+    Index("ix_login_failures_ip_at", "ip", "at"),
+)
+
+site_settings = Table(
+    "site_settings",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", JSON, nullable=False),
+)
+
+
+# -- delivery (migration 0004): channels, deliveries and the worker's locks
+
+delivery_channels = Table(
+    "delivery_channels",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, _fk("users"), nullable=False),
+    Column("kind", String(10), nullable=False),  # email, apprise, atom
+    Column("target", Text, nullable=False),  # the Apprise URL; "" for email and atom
+    Column("enabled", Boolean, nullable=False),
+    Column("secret_hash", String(64)),  # atom: SHA-256 of the feed token; the token is not kept
+    Column("unsubscribe_token", String(64)),  # email: one-click unsubscribe; grants only that
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("user_id", "kind", "target"),
+    Index("ix_delivery_channels_secret_hash", "secret_hash", unique=True),
+    Index("ix_delivery_channels_unsubscribe_token", "unsubscribe_token", unique=True),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, _fk("users"), nullable=False),
+    Column("channel_id", Integer, _fk("delivery_channels"), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("date", String(10), nullable=False),  # the edition's date, the user's local day
+    Column("edition_id", Integer, _fk("editions", "SET NULL")),
+    # claimed → sending → sent; retry, failed, unknown (perhaps sent: never resent), skipped
+    Column("status", String(10), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("worker", String(100)),  # who holds the claim: fences a worker whose lease ran out
+    Column("lease_until", UTCDateTime),
+    Column("next_attempt_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Column("error", Text),
+    Column("detail", Text),
+    UniqueConstraint("channel_id", "date"),  # one delivery of a day's edition per channel, ever
+    Index("ix_deliveries_date_status", "date", "status"),
+    Index("ix_deliveries_user_id_date", "user_id", "date"),
+)
+
+worker_locks = Table(
+    "worker_locks",
+    metadata,
+    Column("name", String(50), primary_key=True),  # a job only one worker runs at a time
+    Column("holder", String(100), nullable=False),
+    Column("until", UTCDateTime, nullable=False),
+)
+
+
+# -- LLM (0005): the cost ledger, one row per model call
+
+llm_calls = Table(
+    "llm_calls",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("day", String(10), nullable=False),  # UTC date of ``at``: the unit of reports
+    Column("stage", String(10), nullable=False),  # shared, per-user
+    Column("purpose", String(40), nullable=False),  # summary, summary-retry, personal-line…
+    # Kept when the story, user or edition goes: the figures stay, the link does not.
+    Column("story_id", Integer, _fk("stories", "SET NULL")),
+    Column("user_id", Integer, _fk("users", "SET NULL")),
+    Column("edition_id", Integer, _fk("editions", "SET NULL")),
+    Column("backend", String(50), nullable=False),
+    Column("model", String(200), nullable=False),
+    Column("prompt_tokens", Integer, nullable=False),
+    Column("completion_tokens", Integer, nullable=False),
+    Column("cached_tokens", Integer, nullable=False),  # prompt tokens the server had cached
+    Column("seconds", Float, nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Index("ix_llm_calls_day", "day"),
+    Index("ix_llm_calls_at", "at"),
+    Index("ix_llm_calls_story_id", "story_id"),
 )
