@@ -12,22 +12,18 @@ from pytest_httpserver import HTTPServer
 from aube.config import Settings, load_settings
 
 
-@pytest.fixture(scope="session")
-def _local_server() -> Iterator[HTTPServer]:
+@pytest.fixture
+def server() -> Iterator[HTTPServer]:
+    """A fresh server per test: a slow handler left over from one test (a timeout test's
+    sleeping request) must not land in the next test's request log."""
     # Bound to 127.0.0.1 explicitly: "localhost" may also resolve to ::1, which the guard
     # (rightly) refuses unless it is allowed too. Threaded: some handlers sleep on purpose.
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    server.start()
-    yield server
-    server.clear()
-    if server.is_running():
-        server.stop()
-
-
-@pytest.fixture
-def server(_local_server: HTTPServer) -> Iterator[HTTPServer]:
-    yield _local_server
-    _local_server.clear()
+    srv = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    srv.start()
+    yield srv
+    srv.clear()
+    if srv.is_running():
+        srv.stop()
 
 
 @pytest.fixture
