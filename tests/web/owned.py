@@ -27,6 +27,7 @@ class Owned:
     source: int
     token_id: int
     token: str  # the secret, for the API
+    channel: int  # a delivery channel (a notification URL)
     invite: int | None  # only an administrator owns invites
     markers: tuple[str, ...]  # words only this user's data contains
 
@@ -67,13 +68,16 @@ def make_owned(store: Store, b: Browser, user: User, tag: str, *, day: str) -> O
     secret = new_api_token()
     token = store.add_api_token(user.id, name=f"{tag}-token", prefix=secret[:9],
                                 token_hash=digest(secret), now=NOW)
+    channel = store.add_channel(user.id, "apprise", now=NOW,
+                                target=f"ntfys://ntfy.sh/{tag}-alerts")
     invite = None
     if user.is_admin:
         invite = store.add_invite(user.id, token_hash=digest(f"{tag}-invite"), note=f"{tag}-friend",
                                   now=NOW, expires_at=NOW.replace(year=NOW.year + 1)).id
     return Owned(user=user, card=today.cards[0].id, day=day, request=request.id,
                  interest=interest.id, import_id=imported["id"], job=job_path.rsplit("/", 1)[1],
-                 source=source.id, token_id=token.id, token=secret, invite=invite,
+                 source=source.id, token_id=token.id, token=secret, channel=channel.id,
+                 invite=invite,
                  markers=(f"{tag} ferries", f"{tag} conservation", f"{tag}-chats.json",
                           f"{tag}-private.example", f"{tag}-token", f"{tag} old headline",
-                          f"{tag}-friend", user.email or f"{tag}@"))
+                          f"{tag}-friend", f"{tag}-alerts", user.email or f"{tag}@"))

@@ -6,6 +6,9 @@
   the caller must get 404 (not 403: they must not even learn that it exists);
 - ``mine``: the route acts on the caller's own data (or none).
 
+A route whose URL is its own credential (the private feed, unsubscribing from an email) is
+``theirs`` with a token that was never given to the caller: it must be "not found".
+
 ``params`` fills the path from the other user's ``Owned`` things; ``data``/``files`` are a
 form or JSON body that would succeed if the route let the caller through."""
 
@@ -41,6 +44,8 @@ CHAT = json.dumps([{"title": "ana chat", "mapping": {
         "content": {"content_type": "text", "parts": ["How do tides work?"]}}}},
     "current_node": "u"}]).encode()
 OPML = b'<opml version="2.0"><body><outline text="A" xmlUrl="https://ana-feed.example/rss"/></body></opml>'
+
+GUESSED = "Zm9yZ2VkLWJ5LXNvbWVvbmUtd2hvLWd1ZXNzZXM"  # well-formed, never issued
 
 PAGES: dict[tuple[str, str], Case] = {
     ("GET", "/"): Case("mine"),
@@ -85,6 +90,18 @@ PAGES: dict[tuple[str, str], Case] = {
     ("GET", "/settings/tokens"): Case("mine"),
     ("POST", "/settings/tokens"): Case("mine", data=lambda o: {"name": "ana script"}),
     ("POST", "/settings/tokens/{token_id}/revoke"): Case("theirs", lambda o: {"token_id": o.token_id}),
+    ("GET", "/settings/delivery"): Case("mine"),
+    ("POST", "/settings/delivery/email"): Case("mine", data=lambda o: {"state": "on"}),
+    ("POST", "/settings/delivery/apprise"): Case("mine", data=lambda o: {"url": "ntfys://ntfy.sh/mine"}),
+    ("POST", "/settings/delivery/channels/{channel_id}/test"): Case(
+        "theirs", lambda o: {"channel_id": o.channel}),
+    ("POST", "/settings/delivery/channels/{channel_id}/remove"): Case(
+        "theirs", lambda o: {"channel_id": o.channel}),
+    ("POST", "/settings/delivery/feed"): Case("mine"),
+    ("POST", "/settings/delivery/feed/revoke"): Case("mine"),
+    ("GET", "/feed/{token}.atom"): Case("theirs", lambda o: {"token": GUESSED}),
+    ("GET", "/unsubscribe/{token}"): Case("theirs", lambda o: {"token": GUESSED}),
+    ("POST", "/unsubscribe/{token}"): Case("theirs", lambda o: {"token": GUESSED}),
     ("GET", "/admin"): Case("theirs"),  # Bob administers; for Ana the page does not exist
     ("POST", "/admin/signup"): Case("theirs", data=lambda o: {"mode": "open"}),
     ("POST", "/admin/invites"): Case("theirs", data=lambda o: {"note": "mine"}),

@@ -116,7 +116,7 @@ def unsubscribe_url(settings: Settings, token: str) -> str:
 
 
 def delivery_settings_url(settings: Settings) -> str:
-    return f"{_base(settings)}/settings"
+    return f"{_base(settings)}/settings/delivery"
 
 
 def day_label(day: str) -> str:

@@ -49,7 +49,8 @@ _HEADERS = [
 
 class SecurityHeaders:
     """Pure ASGI (no per-request task overhead): a strict CSP and friends on every response,
-    and ``no-store`` on everything but static files (pages hold private data)."""
+    and ``no-store`` on everything but static files (pages hold private data) unless the route
+    chose its own caching (the private Atom feed)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -64,8 +65,9 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 headers.extend(_HEADERS)
-                headers.append((b"cache-control",
-                                b"public, max-age=604800" if static else b"no-store"))
+                if not any(name.lower() == b"cache-control" for name, _ in headers):
+                    headers.append((b"cache-control",
+                                    b"public, max-age=604800" if static else b"no-store"))
                 message["headers"] = headers
             await send(message)
 

@@ -13,9 +13,10 @@ the JSON API, and CSRF checks for every form.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, HTTPException, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -145,9 +146,21 @@ def set_visitor_cookie(request: Request, response: Response) -> None:
                             secure=_secure(request, w), path="/")
 
 
+_Endpoint = TypeVar("_Endpoint", bound=Callable[..., Any])
+_CSRF_EXEMPT: set[Callable[..., Any]] = set()
+
+
+def csrf_exempt(endpoint: _Endpoint) -> _Endpoint:
+    """Exempt one route from the CSRF check: only for a form that must work when posted from
+    outside (RFC 8058 one-click unsubscribe, whose URL is its own credential and which acts on
+    no session). ``tests/web/test_csrf.py`` lists the exempt routes."""
+    _CSRF_EXEMPT.add(endpoint)
+    return endpoint
+
+
 async def check_csrf(request: Request, viewer: MaybeViewer) -> None:
     """Every page route depends on this; it lets safe methods through."""
-    if request.method in SAFE_METHODS:
+    if request.method in SAFE_METHODS or request.scope.get("endpoint") in _CSRF_EXEMPT:
         return
     sent = request.headers.get(CSRF_HEADER)
     if sent is None:

@@ -13,6 +13,7 @@ from aube.web.routes import (
     admin,
     cards,
     curate,
+    delivery,
     history,
     imports,
     profile,
@@ -26,5 +27,5 @@ from aube.web.routes import (
 ROUTERS: list[APIRouter] = [
     accounts.router, today.router, cards.router, curate.router, history.router,
     profile.router, imports.router, settings.router, sources.router, tokens.router,
-    admin.router, reference.router,
+    admin.router, reference.router, delivery.router,
 ]

@@ -17,13 +17,16 @@ from aube.web.tokens import digest, new_secret
 
 router = APIRouter()
 INVITE_DAYS = 7
+FAILED_DELIVERIES = ("failed", "unknown")  # everyone's, for the administrator to look into
 
 
 def _page(request: Request, w: Web, viewer: Viewer, *, link: str | None = None) -> Response:
+    users = w.store.list_users()
     return w.templates.render(
         request, "admin.html", mode=w.store.site_setting(SIGNUP_SETTING, "invite"),
-        invites=w.store.list_invites(), users=w.store.list_users(), link=link, now=w.clock(),
-        tz=viewer.user.timezone)
+        invites=w.store.list_invites(), users=users, link=link, now=w.clock(),
+        tz=viewer.user.timezone, handles={u.id: u.handle for u in users},
+        failed_deliveries=w.store.list_deliveries(statuses=FAILED_DELIVERIES, limit=50))
 
 
 @router.get("/admin")
