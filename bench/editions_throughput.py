@@ -80,7 +80,7 @@ def main() -> None:
     from bench_world import real_story_store  # noqa: E402
 
     from aube.clock import fixed_clock
-    from aube.compose.edition import build_editions
+    from aube.compose.edition import build_editions, cutoff_for, local_date
     from aube.enrich.embed import cpu_has_bf16
     from aube.rank.scoring import StoryBatch
     from aube.store import NewInterest
@@ -90,7 +90,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store, settings, newest, model = real_story_store(Path(tmp), args.stories)
         since = newest - timedelta(days=3650)
-        candidates = store.ranking_candidates(since=since, until=newest, model=model)[-args.stories:]
+        candidates = sorted(store.ranking_candidates(since=since, until=newest, model=model),
+                            key=lambda c: c.last_seen)[-args.stories:]
+        oldest_candidate = candidates[0].last_seen
         vectors = np.array([c.vector for c in candidates], dtype=np.float32)
         n = len(candidates)
         stories = StoryBatch(vectors, np.array([c.publishers for c in candidates], dtype=np.float32),
@@ -117,13 +119,19 @@ def main() -> None:
                                              sign=int(sg), weight=float(w)))
                         for j, (o, v, w, sg) in enumerate(zip(owners, ivec, iw, isign, strict=True))
                     ], now=now)
-                    bench_settings = settings.model_copy(update={"edition_window_hours": 24 * 3650.0})
+                    # The window that holds the newest --stories stories, so that end to end
+                    # ranks over the same number of candidates as the ranking-only figure.
+                    probe = users_store.get_user(ids[0])
+                    cutoff = cutoff_for(probe, local_date(probe, now), now)
+                    window = (cutoff - oldest_candidate).total_seconds() / 3600 + 1e-3
+                    bench_settings = settings.model_copy(update={"edition_window_hours": window})
                     start = time.perf_counter()
                     report = build_editions(users_store, bench_settings, clock=fixed_clock(now),
                                             model=model, user_ids=ids)
                     seconds = time.perf_counter() - start
                     rates.append(n_users / seconds)
-                    print(f"  run {run + 1}: {n_users} users, {report.cards} cards in {seconds:.2f}s "
+                    print(f"  run {run + 1}: {n_users} users, {report.candidates} candidate stories, "
+                          f"{report.cards} cards in {seconds:.2f}s "
                           f"→ {n_users / seconds:.0f} editions/s")
                     for uid in ids:
                         users_store.delete_user(uid)

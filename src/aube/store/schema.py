@@ -246,6 +246,8 @@ interests = Table(
     Column("expires_at", UTCDateTime),
     Column("edited", Boolean, nullable=False),  # changed by the person: learning leaves it alone
     Index("ix_interests_user_id", "user_id"),
+    Index("ix_interests_request_id", "request_id"),
+    Index("ix_interests_import_id", "import_id"),
 )
 
 evidence = Table(
@@ -261,6 +263,8 @@ evidence = Table(
     Column("weight", Float, nullable=False),
     Column("import_id", Integer, _fk("imports")),
     Index("ix_evidence_interest_id", "interest_id"),
+    Index("ix_evidence_import_id", "import_id"),
+    Index("ix_evidence_user_id", "user_id"),
 )
 
 editions = Table(
@@ -303,6 +307,8 @@ cards = Table(
     Column("personal_line", Text, nullable=False, default="", server_default=""),
     Index("ix_cards_edition_id", "edition_id"),
     Index("ix_cards_user_id_story_id", "user_id", "story_id"),
+    Index("ix_cards_interest_id", "interest_id"),
+    Index("ix_cards_story_id", "story_id"),
 )
 
 feedback_events = Table(
@@ -315,6 +321,8 @@ feedback_events = Table(
     Column("action", String(10), nullable=False),
     Column("at", UTCDateTime, nullable=False),
     Index("ix_feedback_events_user_id", "user_id"),
+    Index("ix_feedback_events_story_id", "story_id"),
+    Index("ix_feedback_events_card_id", "card_id"),
 )
 
 
@@ -359,6 +367,8 @@ invites = Table(
     Column("used_at", UTCDateTime),
     Column("used_by", Integer, _fk("users", "SET NULL")),
     UniqueConstraint("token_hash"),
+    Index("ix_invites_created_by", "created_by"),
+    Index("ix_invites_used_by", "used_by"),
 )
 
 login_failures = Table(
@@ -422,6 +432,7 @@ deliveries = Table(
     UniqueConstraint("channel_id", "date"),  # one delivery of a day's edition per channel, ever
     Index("ix_deliveries_date_status", "date", "status"),
     Index("ix_deliveries_user_id_date", "user_id", "date"),
+    Index("ix_deliveries_edition_id", "edition_id"),
 )
 
 worker_locks = Table(
@@ -457,4 +468,6 @@ llm_calls = Table(
     Index("ix_llm_calls_day", "day"),
     Index("ix_llm_calls_at", "at"),
     Index("ix_llm_calls_story_id", "story_id"),
+    Index("ix_llm_calls_edition_id", "edition_id"),
+    Index("ix_llm_calls_user_id", "user_id"),
 )
