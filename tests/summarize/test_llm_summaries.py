@@ -163,7 +163,7 @@ def test_the_cache_key_follows_the_prompt_and_the_model(tmp_path) -> None:
     backend = install(lambda request: "{}")
     one = LlmSummarizer(backend)
     two = LlmSummarizer(backend)
-    two.prompt_version = Prompt("story_summary.v1", one.prompt.text + " ").version
+    two.prompt_version = Prompt("story_summary.v2", one.prompt.text + " ").version
     assert cache_key("h", one) != cache_key("h", two)
     backend.model = "scripted-2"
     assert cache_key("h", LlmSummarizer(backend)) != cache_key("h", one)
@@ -194,3 +194,31 @@ def test_repeats_and_report_numbers_are_tidied_not_fatal(tmp_path) -> None:
     assert story.summary_backend == "llm"
     assert story.headline == "Fed cuts rates by a quarter point"
     assert story.summary == f"{sentence} Fed officials voted 11-1."
+
+
+def test_a_thin_story_may_be_told_in_one_sentence_a_full_one_may_not(tmp_path) -> None:
+    # TikTok: one report, one sentence of text. Asking for two sentences there is asking a
+    # small model to pad or invent; one is accepted, and the prompt and grammar say so.
+    settings = _settings(tmp_path)
+    store = Store.open(settings)
+    thin, full = make_story(store, TIKTOK, 10), make_story(store, FED, 1)
+    one = ("Negotiators in Madrid agreed a framework for the sale of TikTok's US operations.")
+    fed_one = "The Federal Reserve lowered its benchmark rate by a quarter point on Wednesday."
+    backend = install(lambda request: json.dumps({
+        "headline": "US and China reach TikTok framework deal" if "TikTok" in
+        request.messages[-1].content else "Fed cuts rates by a quarter point",
+        # "key_points:" is a label a small model slips into the list: dropped, not fatal.
+        "sentences": [one, "key_points:"] if "TikTok" in request.messages[-1].content
+        else [fed_one, "Financial Times"], "key_points": []}))
+    _summarize(store, settings, [thin, full])
+    first = {r.story_id: r for r in backend.requests if r.purpose == "summary"}
+    assert "1 to 3 short sentences" in first[thin].messages[-1].content
+    assert first[thin].schema["properties"]["sentences"]["minItems"] == 1
+    assert "2 to 3 short sentences" in first[full].messages[-1].content
+    assert first[full].schema["properties"]["sentences"]["minItems"] == 2
+    assert store.get_story(thin).summary_backend == "llm"
+    assert store.get_story(thin).summary == one
+    # The full story's one real sentence is not enough: repaired once, then extractive.
+    assert [r.purpose for r in backend.requests if r.story_id == full] == ["summary", "summary-repair"]
+    assert store.get_story(full).summary_backend == "extractive"
+    assert "at least 2 different" in _meta(store, full)["error"]

@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -33,22 +33,24 @@ class Structured(Generic[M]):
         return sum(c.prompt_tokens + c.completion_tokens for c in self.calls)
 
 
-def parse(text: str, model: type[M]) -> M:
-    """The JSON object in ``text`` (code fences and surrounding prose ignored), validated."""
+def parse(text: str, model: type[M], context: dict[str, Any] | None = None) -> M:
+    """The JSON object in ``text`` (code fences and surrounding prose ignored), validated
+    (``context`` goes to the model's validators: a rule that depends on the request)."""
     body = _FENCE.sub("", text.strip())
     start, end = body.find("{"), body.rfind("}")
     if start < 0 or end < start:
         raise ValueError("the answer holds no JSON object")
     # strict=False: a raw newline inside a string, which grammars and small models emit,
     # is not worth a repair round.
-    return model.model_validate(json.loads(body[start : end + 1], strict=False))
+    return model.model_validate(json.loads(body[start : end + 1], strict=False), context=context)
 
 
-def _problem(result: ChatResult, model: type[M]) -> tuple[M | None, str]:
+def _problem(result: ChatResult, model: type[M],
+             context: dict[str, Any] | None = None) -> tuple[M | None, str]:
     if not result.ok:
         return None, result.error
     try:
-        return parse(result.text, model), ""
+        return parse(result.text, model, context), ""
     except (ValueError, ValidationError) as exc:  # json's errors are ValueErrors
         cut = " (the answer was cut by max_tokens)" if result.finish_reason == "length" else ""
         return None, _describe(exc) + cut
@@ -63,22 +65,26 @@ def _describe(exc: Exception) -> str:
 
 
 def ask(backend: ChatBackend, requests: Sequence[ChatRequest], model: type[M], *,
-        repair: bool = True) -> list[Structured[M]]:
+        repair: bool = True,
+        contexts: Sequence[dict[str, Any] | None] | None = None) -> list[Structured[M]]:
     """One validated answer (or the reason there is none) per request, in order. Requests
-    must carry the schema of ``model`` (``schema_of``). Failed calls are not repaired:
-    the backend already retried them."""
+    must carry the schema of ``model`` (``schema_of``); ``contexts``, one per request, go to
+    the validators. Failed calls are not repaired: the backend already retried them."""
+    if contexts is not None and len(contexts) != len(requests):
+        raise ValueError("one validation context per request")
+    ctx = list(contexts) if contexts is not None else [None] * len(requests)
     results = backend.complete(requests)
     out: list[Structured[M]] = []
     todo: list[int] = []
     for i, result in enumerate(results):
-        value, error = _problem(result, model)
+        value, error = _problem(result, model, ctx[i])
         out.append(Structured(value, error, [result]))
         if value is None and result.ok and repair:
             todo.append(i)
     if todo:
         again = [_repair_request(requests[i], results[i], out[i].error) for i in todo]
         for i, result in zip(todo, backend.complete(again), strict=True):
-            value, error = _problem(result, model)
+            value, error = _problem(result, model, ctx[i])
             out[i].calls.append(result)
             out[i].value, out[i].error = value, error
     return out

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from aube.clock import Clock
 from aube.config import Settings
@@ -33,9 +33,10 @@ from aube.summarize.base import StoryInput, cache_key, register_summarizer
 from aube.summarize.extractive import ExtractiveSummarizer
 from aube.summarize.faithfulness import check
 from aube.summarize.prompts import load_prompt
+from aube.summarize.sentences import split_sentences
 from aube.types import Item, Summary
 
-PROMPT = "story_summary.v1"
+PROMPT = "story_summary.v2"
 MAX_ITEMS = 6  # the reports a model reads: the earliest, then the latest, across publishers
 ITEM_CHARS = 700
 BATCH = 8  # requests sent together (an OpenAI-compatible server runs them concurrently)
@@ -43,8 +44,12 @@ CHARS_PER_TOKEN = 3.5  # for estimates before a call; the ledger records real co
 
 
 class StorySummaryOut(BaseModel):
+    """A story's brief as the model must give it. The least number of sentences depends on
+    the story (validation context ``min_sentences``, default 2): a story known from one
+    headline and a one-line teaser cannot be told in two sentences without inventing one."""
+
     headline: str = Field(min_length=3, max_length=160)
-    sentences: list[str] = Field(min_length=2, max_length=4)
+    sentences: list[str] = Field(min_length=1, max_length=4)
     key_points: list[str] = Field(default_factory=list, max_length=3)
 
     @field_validator("headline")
@@ -63,18 +68,21 @@ class StorySummaryOut(BaseModel):
 
     @field_validator("sentences")
     @classmethod
-    def _real_sentences(cls, value: list[str]) -> list[str]:
-        # A small model repeats itself: a repeated sentence is dropped, not held against the
-        # others; what is left must still be two real sentences.
+    def _real_sentences(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        # A small model repeats itself and slips labels in ("key_points:", "Financial
+        # Times"): a repeat or a fragment of under four words states nothing, so it is
+        # dropped, not held against the rest; what is left must still be enough sentences.
+        needed = int((info.context or {}).get("min_sentences", 2))
         kept: dict[str, str] = {}
         for sentence in value:
             words = sentence.split()
-            if len(words) < 4 or len(sentence) > 400:
-                raise ValueError(f"each sentence has 4 words or more, under 400 characters: "
-                                 f"{sentence[:60]!r}")
-            kept.setdefault(" ".join(w.lower() for w in words), sentence)
-        if len(kept) < 2:
-            raise ValueError("at least 2 different sentences are needed")
+            if len(sentence) > 400:
+                raise ValueError(f"each sentence is under 400 characters: {sentence[:60]!r}")
+            if len(words) >= 4:
+                kept.setdefault(" ".join(w.lower() for w in words), sentence)
+        if len(kept) < needed:
+            raise ValueError(f"at least {needed} different sentence(s) of 4 words or more "
+                             "are needed")
         return list(kept.values())
 
     @field_validator("key_points")
@@ -103,6 +111,12 @@ class _Schema(BaseModel):
     key_points: list[Annotated[str, Field(max_length=100)]] = Field(max_length=3)
 
 
+class _ThinSchema(_Schema):
+    """The same for a story with a single sentence of text to go on."""
+
+    sentences: list[Annotated[str, Field(max_length=240)]] = Field(min_length=1, max_length=4)
+
+
 @dataclass
 class _Outcome:
     summary: Summary
@@ -127,6 +141,7 @@ class LlmSummarizer:
         self._meta: dict[int, dict[str, Any]] = {}
         self._spent_before = Cost()  # in the ledger's last 24 hours, when prepared
         self._schema = schema_of(_Schema)
+        self._thin_schema = schema_of(_ThinSchema)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LlmSummarizer:
@@ -207,7 +222,8 @@ class LlmSummarizer:
     def _write(self, stories: list[StoryInput], backend: ChatBackend,
                fallback: list[Summary]) -> list[_Outcome]:
         requests = [self._request(s) for s in stories]
-        first = ask(backend, requests, StorySummaryOut)
+        contexts = [{"min_sentences": _needed(s)} for s in stories]
+        first = ask(backend, requests, StorySummaryOut, contexts=contexts)
         sources = [_sources(s) for s in stories]
         outcomes: list[_Outcome | None] = [None] * len(stories)
         retry: list[tuple[int, ChatRequest, tuple[str, ...]]] = []
@@ -229,7 +245,8 @@ class LlmSummarizer:
                     Message("assistant", answer.value.model_dump_json()), Message("user", note)))
             retry.append((i, request, verdict.problems))
         if retry:
-            again = ask(backend, [r for _, r, _ in retry], StorySummaryOut)
+            again = ask(backend, [r for _, r, _ in retry], StorySummaryOut,
+                        contexts=[contexts[i] for i, _, _ in retry])
             for (i, _req, problems), answer in zip(retry, again, strict=True):
                 if answer.value is not None:
                     verdict = check(_texts(answer.value), sources[i])
@@ -255,11 +272,13 @@ class LlmSummarizer:
         return _Outcome(summary, meta)
 
     def _request(self, story: StoryInput) -> ChatRequest:
+        needed = _needed(story)
         messages = self.prompt.messages(
             items=[_view(i) for i in _pick(story.items)],
-            min_sentences=2, max_sentences=max(2, self.sentences),
+            min_sentences=needed, max_sentences=max(2, self.sentences),
         )
-        return ChatRequest(messages=messages, max_tokens=self.max_tokens, schema=self._schema,
+        return ChatRequest(messages=messages, max_tokens=self.max_tokens,
+                           schema=self._schema if needed >= 2 else self._thin_schema,
                            stage="shared", purpose="summary", story_id=story.story_id)
 
     def _summary(self, out: StorySummaryOut) -> Summary:
@@ -269,6 +288,18 @@ class LlmSummarizer:
             key_points=tuple(" ".join(k.split()) for k in out.key_points if k.strip()),
             backend=self.name, model=self.model, prompt_version=self.prompt_version,
         )
+
+
+def _needed(story: StoryInput) -> int:
+    """The least number of sentences a faithful brief of ``story`` can have: 2, or 1 when
+    its reports hold a single sentence of text beyond their headlines."""
+    sentences = {
+        " ".join(s.lower().split())
+        for item in _pick(story.items)
+        for s in split_sentences(_view(item)["text"])
+        if len(s.split()) >= 4
+    }
+    return 2 if len(sentences) >= 2 else 1
 
 
 def _pick(items: Sequence[Item]) -> list[Item]:
