@@ -7,6 +7,7 @@ crash finishes the others and never makes two), unless ``replace`` (regenerate).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date as Date
 from datetime import datetime, time, timedelta
@@ -120,17 +121,40 @@ def build_editions(
         vectors = np.array([c.vector for c in candidates], dtype=np.float32).reshape(-1, dim)
         sim = story_similarity(StoryBatch(vectors, np.zeros(0), np.zeros(0), np.zeros(0)))
         lexicon = LexicalIndex([c.text for c in candidates])
-        for start in range(0, len(todo), CHUNK):
-            chunk = todo[start : start + CHUNK]
-            editions = _rank_chunk(store, settings, chunk, the_day, cutoffs, candidates, ids,
-                                   vectors, sim, lexicon, params, model, now)
-            saved = store.save_editions(editions, now=now, replace=replace)
-            report.edition_ids.update(saved)
-            report.built += len(editions)
-            report.cards += sum(len(e.cards) for e in editions)
-            report.quiet += sum(e.quiet for e in editions)
-            advance(len(chunk))
+        # Each chunk's editions are written (one transaction) while the next chunk is
+        # ranked: the database and numpy both work outside the GIL, and a chunk's readers
+        # are never in another chunk, so nothing the next ranking reads is being written.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="aube-editions-writer") as writer:
+            pending: tuple[Future[dict[int, int]], list[NewEdition]] | None = None
+            for start in range(0, len(todo), CHUNK):
+                chunk = todo[start : start + CHUNK]
+                editions = _rank_chunk(store, settings, chunk, the_day, cutoffs, candidates,
+                                       ids, vectors, sim, lexicon, params, model, now)
+                if pending is not None:
+                    _saved(report, *pending, advance)
+                if _separate_connections(store):
+                    future = writer.submit(store.save_editions, editions, now=now, replace=replace)
+                else:  # an in-memory SQLite database is one connection's: write here
+                    future = Future()
+                    future.set_result(store.save_editions(editions, now=now, replace=replace))
+                pending = (future, editions)
+            if pending is not None:
+                _saved(report, *pending, advance)
     return report
+
+
+def _separate_connections(store: Store) -> bool:
+    url = store.engine.url
+    return not (url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"))
+
+
+def _saved(report: EditionsReport, future: Future[dict[int, int]], editions: list[NewEdition],
+           advance) -> None:  # type: ignore[no-untyped-def]
+    report.edition_ids.update(future.result())  # a failed write raises here, as before
+    report.built += len(editions)
+    report.cards += sum(len(e.cards) for e in editions)
+    report.quiet += sum(e.quiet for e in editions)
+    advance(len(editions))
 
 
 def _rank_chunk(

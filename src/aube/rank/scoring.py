@@ -94,6 +94,15 @@ def _per_user_max(values: np.ndarray, users: np.ndarray, n_users: int) -> np.nda
     return out
 
 
+def _per_user_any(mask: np.ndarray, users: np.ndarray, n_users: int) -> np.ndarray:
+    """(n_users, N): whether any of each user's rows of ``mask`` is true. Through the true
+    cells only: cheaper than a max over every row when few cells are true."""
+    out = np.zeros((n_users, mask.shape[1]), dtype=bool)
+    rows, cols = np.nonzero(mask)
+    out[users[rows], cols] = True
+    return out
+
+
 def similarities(stories: StoryBatch, users: UserBatch, p: RankParams) -> np.ndarray:
     """(M, N) interest × story similarity: the cosine, raised to ``lexical_cos`` where a typed
     topic's words are all in the story."""
@@ -115,12 +124,12 @@ def score(stories: StoryBatch, users: UserBatch, p: RankParams,
     relevance = _per_user_max(_graded(sims[pos], users.interest_weights[pos], p.relevance_floor),
                               users.interest_user[pos], n_users)
     strong = pos & (users.interest_weights >= p.min_weight)
-    matched = _per_user_max(sims[strong], users.interest_user[strong], n_users) >= p.match_threshold
+    matched = _per_user_any(sims[strong] >= p.match_threshold, users.interest_user[strong], n_users)
     neg = ~pos
     penalty = _per_user_max(_graded(sims[neg], users.interest_weights[neg], p.negative_floor),
                             users.interest_user[neg], n_users)
     hard = users.interest_hard & neg
-    blocked = _per_user_max(sims[hard], users.interest_user[hard], n_users) >= p.block_threshold
+    blocked = _per_user_any(sims[hard] >= p.block_threshold, users.interest_user[hard], n_users)
 
     top_pubs = max(float(stories.publishers.max(initial=1)), 2.0)
     importance = np.log1p(stories.publishers - 1) / np.log1p(top_pubs - 1)
