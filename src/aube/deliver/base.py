@@ -21,7 +21,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from aube.config import Settings
-from aube.errors import AubeError, ConfigError
+from aube.errors import AubeError
+from aube.registry import Registry
 from aube.store.delivery import ChannelRecord
 from aube.types import Edition, User
 
@@ -66,30 +67,28 @@ class Channel(Protocol):
 
 
 ChannelFactory = Callable[[Settings], Channel]
-_REGISTRY: dict[str, ChannelFactory] = {}
+
+
+def _builtins(register: Callable[[str, ChannelFactory], None]) -> None:
+    # Importing the modules registers them; done lazily so a plugin can import this module.
+    from aube.deliver import atom, email, notify  # noqa: F401
+
+
+CHANNELS: Registry[ChannelFactory] = Registry("delivery channel", group="aube.channels",
+                                              builtins=_builtins)
 
 
 def register_channel(kind: str, factory: ChannelFactory) -> None:
     """Make ``channel_for(kind, settings)`` call ``factory(settings)``; a later call wins."""
-    _REGISTRY[kind] = factory
+    CHANNELS.register(kind, factory)
 
 
 def channel_for(kind: str, settings: Settings) -> Channel:
-    _load_builtins()
-    try:
-        return _REGISTRY[kind](settings)
-    except KeyError:
-        raise ConfigError(f"no delivery channel {kind!r}; known: {', '.join(sorted(_REGISTRY))}") from None
+    return CHANNELS.factory(kind)(settings)
 
 
 def channel_kinds() -> list[str]:
-    _load_builtins()
-    return sorted(_REGISTRY)
-
-
-def _load_builtins() -> None:
-    # Importing the modules registers them; done lazily so a plugin can import this module.
-    from aube.deliver import atom, email, notify  # noqa: F401
+    return CHANNELS.names()
 
 
 # -- links into the web app (the routes the web app serves)

@@ -21,6 +21,8 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 
+from aube.registry import Registry
+
 __all__ = [
     "Embedder",
     "HashingEmbedder",
@@ -48,25 +50,22 @@ class Embedder(Protocol):
 
 
 EmbedderFactory = Callable[..., Embedder]
-_REGISTRY: dict[str, EmbedderFactory] = {}
+# Built-in embedders register themselves below, when this module is imported.
+EMBEDDERS: Registry[EmbedderFactory] = Registry("embedder", setting="embed_backend",
+                                                group="aube.embedders", error=ValueError)
 
 
 def register_embedder(name: str, factory: EmbedderFactory) -> None:
     """Make ``get_embedder(name, **options)`` call ``factory(**options)``; a later call wins."""
-    _REGISTRY[name] = factory
+    EMBEDDERS.register(name, factory)
 
 
 def get_embedder(name: str, **options: Any) -> Embedder:
-    try:
-        factory = _REGISTRY[name]
-    except KeyError:
-        known = ", ".join(sorted(_REGISTRY))
-        raise ValueError(f"unknown embedder {name!r}; known: {known}") from None
-    return factory(**options)
+    return EMBEDDERS.factory(name)(**options)
 
 
 def available_embedders() -> list[str]:
-    return sorted(_REGISTRY)
+    return EMBEDDERS.names()
 
 
 _SPACES = re.compile(r"\s+")

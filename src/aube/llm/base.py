@@ -13,11 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from typing import Any, Literal, Protocol
 
 from aube.config import Settings
-from aube.errors import ConfigError
+from aube.registry import Registry
 
 Stage = Literal["shared", "per-user"]
 
@@ -72,37 +71,25 @@ class ChatBackend(Protocol):
 
 
 Factory = Callable[[Settings], ChatBackend]
-_REGISTRY: dict[str, Factory] = {}
-_PLUGINS_LOADED = False
+
+
+def _builtins(register: Callable[[str, Factory], None]) -> None:
+    from aube.llm import builtins
+
+    builtins.register(register)
+
+
+BACKENDS: Registry[Factory] = Registry("LLM backend", setting="llm_backend",
+                                       group="aube.llm_backends", builtins=_builtins)
 
 
 def register_backend(name: str, factory: Factory) -> None:
-    _REGISTRY[name] = factory
-
-
-def _load_plugins() -> None:
-    global _PLUGINS_LOADED
-    if _PLUGINS_LOADED:
-        return
-    _PLUGINS_LOADED = True
-    from aube.llm import builtins
-
-    builtins.register(register_backend)
-    for ep in entry_points(group="aube.llm_backends"):
-        ep.load()(register_backend)
+    BACKENDS.register(name, factory)
 
 
 def available_backends() -> list[str]:
-    _load_plugins()
-    return sorted(_REGISTRY)
+    return BACKENDS.names()
 
 
 def get_backend(name: str, settings: Settings) -> ChatBackend:
-    _load_plugins()
-    try:
-        factory = _REGISTRY[name]
-    except KeyError:
-        raise ConfigError(
-            f"unknown LLM backend {name!r} (llm_backend); known: " + ", ".join(sorted(_REGISTRY))
-        ) from None
-    return factory(settings)
+    return BACKENDS.factory(name)(settings)

@@ -10,11 +10,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from typing import Protocol
 
 from aube.config import Settings
-from aube.errors import ConfigError
+from aube.registry import Registry
 from aube.types import Item, Summary
 
 
@@ -39,40 +38,26 @@ class Summarizer(Protocol):
 
 
 Factory = Callable[[Settings], Summarizer]
-_REGISTRY: dict[str, Factory] = {}
-_PLUGINS_LOADED = False
+
+
+def _builtins(register: Callable[[str, Factory], None]) -> None:
+    from aube.summarize import extractive, llm  # noqa: F401  (register themselves)
+
+
+SUMMARIZERS: Registry[Factory] = Registry("summary backend", setting="summary_backend",
+                                          group="aube.summarizers", builtins=_builtins)
 
 
 def register_summarizer(name: str, factory: Factory) -> None:
-    _REGISTRY[name] = factory
-
-
-def _load_plugins() -> None:
-    global _PLUGINS_LOADED
-    if _PLUGINS_LOADED:
-        return
-    _PLUGINS_LOADED = True
-    from aube.summarize import extractive, llm  # noqa: F401  (register themselves)
-
-    for ep in entry_points(group="aube.summarizers"):
-        ep.load()(register_summarizer)
+    SUMMARIZERS.register(name, factory)
 
 
 def available_summarizers() -> list[str]:
-    _load_plugins()
-    return sorted(_REGISTRY)
+    return SUMMARIZERS.names()
 
 
 def get_summarizer(name: str, settings: Settings) -> Summarizer:
-    _load_plugins()
-    try:
-        factory = _REGISTRY[name]
-    except KeyError:
-        raise ConfigError(
-            f"unknown summary backend {name!r} (summary_backend); known: "
-            + ", ".join(sorted(_REGISTRY))
-        ) from None
-    return factory(settings)
+    return SUMMARIZERS.factory(name)(settings)
 
 
 def cache_key(story_hash: str, summarizer: Summarizer, *extra: str) -> str:
