@@ -22,7 +22,6 @@ minute. Each run starts from a fresh copy of the world; medians over --runs.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import signal
@@ -34,14 +33,16 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-ITEMS = REPO.parent / "shared" / "data" / "rss_archive_orx365" / "items.jsonl"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_world import ITEMS, cpu_name, ingest_records, orx365_records
+from bench_world import newest as newest_time
+
 ZONES = {  # a self-hosted server's users, roughly
     "Europe/Paris": 14, "Europe/Berlin": 10, "Europe/London": 10, "Europe/Madrid": 5,
     "Europe/Rome": 5, "Europe/Helsinki": 2, "America/New_York": 14, "America/Chicago": 6,
@@ -137,31 +138,16 @@ def build_world(folder: Path, n_users: int, http_port: int, rng: np.random.Gener
     from aube.config import load_settings
     from aube.deliver import service
     from aube.enrich.factory import embedder_for
-    from aube.ingest.feeds import FeedEntry
-    from aube.ingest.normalize import normalize_entry
     from aube.pipeline.shared import process
     from aube.store import NewInterest, Store
 
     settings = load_settings(data_dir=folder, embed_backend="minilm", smtp_host="127.0.0.1",
                              notify_allow_networks=["127.0.0.0/8"])
     store = Store.open(settings)
-    records = [json.loads(line) for line in ITEMS.open(encoding="utf-8")]
-    records = [r for r in records if r.get("pub_date")]
-    newest = max(datetime.fromisoformat(r["pub_date"]) for r in records).astimezone(UTC)
+    records = orx365_records()
+    newest = newest_time(records)
     week = [r for r in records if datetime.fromisoformat(r["pub_date"]) > newest - timedelta(days=7)]
-    sources: dict[str, int] = {}
-    new = []
-    for r in week:
-        url = f"https://feeds.example/{r['feed_file']}"
-        if url not in sources:
-            sources[url] = store.add_source(url, now=newest, title=r["channel"], full_text="never")[0].id
-        entry = FeedEntry(guid=r["guid"] or r["url"], url=r["url"], title=r["title"],
-                          summary_html=r.get("summary") or "", content_html="", author=None,
-                          published=datetime.fromisoformat(r["pub_date"]))
-        item = normalize_entry(entry, source_id=sources[url], now=newest, feed_url=url)
-        if item is not None:
-            new.append(item)
-    store.insert_items(new)
+    new = ingest_records(store, week, now=newest)
     process(store, settings, clock=fixed_clock(newest))
     model = embedder_for(settings).name
     candidates = store.ranking_candidates(since=newest - timedelta(days=8), until=newest, model=model)
@@ -309,16 +295,9 @@ def one_run(world: Path, folder: Path, tokens: list[str], day: str, concurrency:
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{cpu}, {os.cpu_count()} CPUs, {mem:.0f} GiB, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
+    return (f"{cpu_name()}, {os.cpu_count()} CPUs, {mem:.0f} GiB, Python {platform.python_version()}, "
+            f"SQLite {sqlite3.sqlite_version}")
 
 
 def main() -> None:

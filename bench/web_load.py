@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import platform
 import re
@@ -28,13 +27,14 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
 
-REPO = Path(__file__).resolve().parents[1]
-ITEMS = REPO.parent / "shared" / "data" / "rss_archive_orx365" / "items.jsonl"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_world import ITEMS, cpu_name, ingest_records, newest, orx365_records
+
 TOPICS = ["central banks and interest rates", "trade and tariffs", "China's economy",
           "oil and energy prices", "gold and commodities", "stock markets", "the war in Ukraine",
           "US politics", "artificial intelligence", "inflation", "jobs and wages",
@@ -48,8 +48,6 @@ def build(folder: Path, users: int) -> tuple[datetime, list[tuple[str, str]]]:
     from aube.clock import fixed_clock
     from aube.config import load_settings
     from aube.enrich.factory import embedder_for
-    from aube.ingest.feeds import FeedEntry
-    from aube.ingest.normalize import normalize_entry
     from aube.pipeline.editions import editions
     from aube.pipeline.shared import process
     from aube.signals import service
@@ -58,27 +56,11 @@ def build(folder: Path, users: int) -> tuple[datetime, list[tuple[str, str]]]:
 
     settings = load_settings(data_dir=folder, embed_backend="minilm")
     store = Store.open(settings)
-    records = [json.loads(line) for line in ITEMS.open(encoding="utf-8")]
-    records = [r for r in records if r.get("pub_date")]
-    newest = max(datetime.fromisoformat(r["pub_date"]) for r in records).astimezone(UTC)
-    morning = newest.replace(hour=7, minute=0, second=0, microsecond=0)  # the last full news day
+    records = orx365_records()
+    morning = newest(records).replace(hour=7, minute=0, second=0, microsecond=0)  # the last full news day
     start = morning - timedelta(days=3)
-    sources: dict[str, int] = {}
-    new = []
-    for r in records:
-        published = datetime.fromisoformat(r["pub_date"])
-        if not start <= published < morning:
-            continue
-        url = f"https://feeds.example/{r['feed_file']}"
-        if url not in sources:
-            sources[url] = store.add_source(url, now=start, title=r["channel"], full_text="never")[0].id
-        entry = FeedEntry(guid=r["guid"] or r["url"], url=r["url"], title=r["title"],
-                          summary_html=r.get("summary") or "", content_html="", author=None,
-                          published=published)
-        item = normalize_entry(entry, source_id=sources[url], now=morning, feed_url=url)
-        if item is not None:
-            new.append(item)
-    store.insert_items(new)
+    new = ingest_records(store, [r for r in records
+                                 if start <= datetime.fromisoformat(r["pub_date"]) < morning], now=morning)
     process(store, settings, clock=fixed_clock(morning))
     embedder = embedder_for(settings)
     credentials = []
@@ -163,15 +145,7 @@ def percentile(values: list[float], q: float) -> float:
 def machine() -> str:
     import psutil
 
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (f"machine: {cpu}, {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB; "
+    return (f"machine: {cpu_name()}, {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB; "
             f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
             f"{platform.system()} {platform.release()}")
 
