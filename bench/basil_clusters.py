@@ -22,7 +22,11 @@ from aube.enrich.embed import cpu_has_bf16, get_embedder, item_text
 from aube.evaluate.clusters import evaluate_basil, load_basil
 
 DEFAULT_DATA = (
-    Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "basil_event_triplets"
+    Path(__file__).resolve().parents[1]
+    / ".."
+    / "shared"
+    / "data"
+    / "basil_event_triplets"
     / "articles_flat.jsonl"
 )
 
@@ -37,8 +41,10 @@ def _cpu_model() -> str:
 
 
 def _row(label: str, figures: dict) -> str:
-    return (f"{label:<34} P {figures['precision']:.3f}  R {figures['recall']:.3f}  "
-            f"F1 {figures['f1']:.3f}  clusters {figures['clusters']}")
+    return (
+        f"{label:<34} P {figures['precision']:.3f}  R {figures['recall']:.3f}  "
+        f"F1 {figures['f1']:.3f}  clusters {figures['clusters']}"
+    )
 
 
 def main() -> None:
@@ -61,9 +67,11 @@ def main() -> None:
     print()
     embed = report["embed_seconds"]
     cluster = report["evidence_and_cluster_seconds"]
-    print(f"seconds   model load {report['load_seconds']:.2f}, embedding {embed:.2f} "
-          f"({n / embed:.0f} articles/s), evidence + clustering {cluster:.3f}; "
-          f"end to end without the load {n / (embed + cluster):.0f} articles/s")
+    print(
+        f"seconds   model load {report['load_seconds']:.2f}, embedding {embed:.2f} "
+        f"({n / embed:.0f} articles/s), evidence + clustering {cluster:.3f}; "
+        f"end to end without the load {n / (embed + cluster):.0f} articles/s"
+    )
     if args.no_sweep:
         return
 

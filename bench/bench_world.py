@@ -37,10 +37,18 @@ def ingest_records(store, records: list[dict[str, Any]], *, now: datetime) -> li
     for r in records:
         url = f"https://feeds.example/{r['feed_file']}"
         if url not in sources:
-            sources[url] = store.add_source(url, now=now, title=r["channel"], full_text="never")[0].id
-        entry = FeedEntry(guid=r["guid"] or r["url"], url=r["url"], title=r["title"] or "",
-                          summary_html=r.get("summary") or "", content_html="", author=None,
-                          published=datetime.fromisoformat(r["pub_date"]))
+            sources[url] = store.add_source(url, now=now, title=r["channel"], full_text="never")[
+                0
+            ].id
+        entry = FeedEntry(
+            guid=r["guid"] or r["url"],
+            url=r["url"],
+            title=r["title"] or "",
+            summary_html=r.get("summary") or "",
+            content_html="",
+            author=None,
+            published=datetime.fromisoformat(r["pub_date"]),
+        )
         item = normalize_entry(entry, source_id=sources[url], now=now, feed_url=url)
         if item is not None:
             new.append(item)

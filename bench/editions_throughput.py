@@ -59,10 +59,14 @@ def rank_only(stories, story_vectors, n_users: int, rng: np.random.Generator) ->
         lo, hi = bounds[c], bounds[c + 1]
         k = u1 - u0
         users = UserBatch(
-            sizes=np.full(k, 8), allowed=np.ones((k, n), dtype=bool),
-            shown_version=np.zeros((k, n), dtype=np.int64), suppressed=np.zeros((k, n), dtype=bool),
-            interest_user=owners[lo:hi] - u0, interest_vectors=vectors[lo:hi],
-            interest_weights=weights[lo:hi], interest_signs=signs[lo:hi],
+            sizes=np.full(k, 8),
+            allowed=np.ones((k, n), dtype=bool),
+            shown_version=np.zeros((k, n), dtype=np.int64),
+            suppressed=np.zeros((k, n), dtype=bool),
+            interest_user=owners[lo:hi] - u0,
+            interest_vectors=vectors[lo:hi],
+            interest_weights=weights[lo:hi],
+            interest_signs=signs[lo:hi],
             interest_hard=np.zeros(hi - lo, dtype=bool),
         )
         select(stories, users, params, sim)
@@ -70,14 +74,16 @@ def rank_only(stories, story_vectors, n_users: int, rng: np.random.Generator) ->
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--stories", type=int, default=2000)
     parser.add_argument("--rank-users", default="1000,10000,100000")
     parser.add_argument("--full-users", default="1000,10000")
     args = parser.parse_args()
 
-    from bench_world import real_story_store  # noqa: E402
+    from bench_world import real_story_store
 
     from aube.clock import fixed_clock
     from aube.compose.edition import build_editions, cutoff_for, local_date
@@ -85,24 +91,37 @@ def main() -> None:
     from aube.rank.scoring import StoryBatch
     from aube.store import NewInterest
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, bf16: {cpu_has_bf16()}, "
-          f"numpy {np.__version__}, Python {platform.python_version()}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, bf16: {cpu_has_bf16()}, "
+        f"numpy {np.__version__}, Python {platform.python_version()}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         store, settings, newest, model = real_story_store(Path(tmp), args.stories)
         since = newest - timedelta(days=3650)
-        candidates = sorted(store.ranking_candidates(since=since, until=newest, model=model),
-                            key=lambda c: c.last_seen)[-args.stories:]
+        candidates = sorted(
+            store.ranking_candidates(since=since, until=newest, model=model),
+            key=lambda c: c.last_seen,
+        )[-args.stories :]
         oldest_candidate = candidates[0].last_seen
         vectors = np.array([c.vector for c in candidates], dtype=np.float32)
         n = len(candidates)
-        stories = StoryBatch(vectors, np.array([c.publishers for c in candidates], dtype=np.float32),
-                             np.zeros(n), np.array([c.version for c in candidates]))
+        stories = StoryBatch(
+            vectors,
+            np.array([c.publishers for c in candidates], dtype=np.float32),
+            np.zeros(n),
+            np.array([c.version for c in candidates]),
+        )
         print(f"{n} candidate stories (real, orx365), users with 3–10 interests")
         print("\nranking only (numpy stage, chunks of 1,024 users):")
         for n_users in [int(x) for x in args.rank_users.split(",")]:
-            times = [rank_only(stories, vectors, n_users, np.random.default_rng(run)) for run in range(args.runs)]
+            times = [
+                rank_only(stories, vectors, n_users, np.random.default_rng(run))
+                for run in range(args.runs)
+            ]
             med = statistics.median(times)
-            print(f"  {n_users:>7} users: median {med:6.2f}s of {args.runs} → {n_users / med:8.0f} editions/s")
+            print(
+                f"  {n_users:>7} users: median {med:6.2f}s of {args.runs} → {n_users / med:8.0f} editions/s"
+            )
 
         print("\nend to end (build_editions on SQLite: load, rank, write every card):")
         for n_users in [int(x) for x in args.full_users.split(",")]:
@@ -114,11 +133,25 @@ def main() -> None:
                     owners, ivec, iw, isign = simulated_interests(rng, vectors, n_users)
                     now = newest + timedelta(hours=1)
                     ids = [users_store.add_user(f"u{run}-{i}", now=now).id for i in range(n_users)]
-                    users_store.add_interests([
-                        (ids[o], NewInterest(label=f"topic {j}", vector=v, model=model, origin="manual",
-                                             sign=int(sg), weight=float(w)))
-                        for j, (o, v, w, sg) in enumerate(zip(owners, ivec, iw, isign, strict=True))
-                    ], now=now)
+                    users_store.add_interests(
+                        [
+                            (
+                                ids[o],
+                                NewInterest(
+                                    label=f"topic {j}",
+                                    vector=v,
+                                    model=model,
+                                    origin="manual",
+                                    sign=int(sg),
+                                    weight=float(w),
+                                ),
+                            )
+                            for j, (o, v, w, sg) in enumerate(
+                                zip(owners, ivec, iw, isign, strict=True)
+                            )
+                        ],
+                        now=now,
+                    )
                     # The window that holds the newest --stories stories, so that end to end
                     # ranks over the same number of candidates as the ranking-only figure.
                     probe = users_store.get_user(ids[0])
@@ -126,13 +159,20 @@ def main() -> None:
                     window = (cutoff - oldest_candidate).total_seconds() / 3600 + 1e-3
                     bench_settings = settings.model_copy(update={"edition_window_hours": window})
                     start = time.perf_counter()
-                    report = build_editions(users_store, bench_settings, clock=fixed_clock(now),
-                                            model=model, user_ids=ids)
+                    report = build_editions(
+                        users_store,
+                        bench_settings,
+                        clock=fixed_clock(now),
+                        model=model,
+                        user_ids=ids,
+                    )
                     seconds = time.perf_counter() - start
                     rates.append(n_users / seconds)
-                    print(f"  run {run + 1}: {n_users} users, {report.candidates} candidate stories, "
-                          f"{report.cards} cards in {seconds:.2f}s "
-                          f"→ {n_users / seconds:.0f} editions/s")
+                    print(
+                        f"  run {run + 1}: {n_users} users, {report.candidates} candidate stories, "
+                        f"{report.cards} cards in {seconds:.2f}s "
+                        f"→ {n_users / seconds:.0f} editions/s"
+                    )
                     for uid in ids:
                         users_store.delete_user(uid)
                     del tmp2

@@ -40,12 +40,14 @@ def one_run(limit: int | None, embed: str) -> dict[str, float]:
     from aube.summarize.stage import summarize_stories
 
     now = datetime(2026, 2, 22, tzinfo=UTC)
-    clock = lambda: now  # noqa: E731
+    clock = lambda: now
     times: dict[str, float] = defaultdict(float)
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(data_dir=Path(tmp), embed_backend=embed)
         store = Store.open(settings)
-        embedder = get_embedder(embed) if embed != "minilm" else get_embedder(embed, precision="auto")
+        embedder = (
+            get_embedder(embed) if embed != "minilm" else get_embedder(embed, precision="auto")
+        )
         start = time.perf_counter()
         embedder.embed(["warm up"])  # model load, reported apart
         times["model_load"] = time.perf_counter() - start
@@ -60,17 +62,31 @@ def one_run(limit: int | None, embed: str) -> dict[str, float]:
         sources: dict[str, int] = {}
         for r in records:
             if r["feed_file"] not in sources:
-                src, _ = store.add_source(f"https://feeds.example/{r['feed_file']}", now=now,
-                                          title=r["channel"], full_text="never")
+                src, _ = store.add_source(
+                    f"https://feeds.example/{r['feed_file']}",
+                    now=now,
+                    title=r["channel"],
+                    full_text="never",
+                )
                 sources[r["feed_file"]] = src.id
         new_items = []
         for r in records:
             published = datetime.fromisoformat(r["pub_date"]) if r.get("pub_date") else None
-            entry = FeedEntry(guid=r["guid"] or r["url"], url=r["url"], title=r["title"] or "",
-                              summary_html=r.get("summary") or "", content_html="",
-                              author=r.get("author"), published=published)
-            item = normalize_entry(entry, source_id=sources[r["feed_file"]], now=now,
-                                   feed_url=f"https://feeds.example/{r['feed_file']}")
+            entry = FeedEntry(
+                guid=r["guid"] or r["url"],
+                url=r["url"],
+                title=r["title"] or "",
+                summary_html=r.get("summary") or "",
+                content_html="",
+                author=r.get("author"),
+                published=published,
+            )
+            item = normalize_entry(
+                entry,
+                source_id=sources[r["feed_file"]],
+                now=now,
+                feed_url=f"https://feeds.example/{r['feed_file']}",
+            )
             if item is not None:
                 new_items.append(item)
         times["parse"] = time.perf_counter() - t0
@@ -90,8 +106,9 @@ def one_run(limit: int | None, embed: str) -> dict[str, float]:
         times["cluster"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        summarized = summarize_stories(store, get_summarizer("extractive", settings), stories.changed,
-                                       clock=clock)
+        summarized = summarize_stories(
+            store, get_summarizer("extractive", settings), stories.changed, clock=clock
+        )
         times["summarize"] = time.perf_counter() - t0
         store.close()
     times["items"] = len(records)
@@ -104,7 +121,9 @@ def one_run(limit: int | None, embed: str) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--limit", type=int, default=None, help="Only the first N items.")
     parser.add_argument("--embed", default="minilm")
@@ -117,8 +136,10 @@ def main() -> None:
         sys.exit(f"{ITEMS} is absent: this benchmark needs ../shared/data")
     from aube.enrich.embed import cpu_has_bf16
 
-    print(f"machine: {platform.machine()} {platform.processor() or ''}, {os.cpu_count()} CPUs, "
-          f"bf16: {cpu_has_bf16()}, Python {platform.python_version()}")
+    print(
+        f"machine: {platform.machine()} {platform.processor() or ''}, {os.cpu_count()} CPUs, "
+        f"bf16: {cpu_has_bf16()}, Python {platform.python_version()}"
+    )
     runs = []
     for n in range(args.runs):
         cmd = [sys.executable, __file__, "--child", "--embed", args.embed]
@@ -128,13 +149,17 @@ def main() -> None:
         result = json.loads(out.strip().splitlines()[-1])
         runs.append(result)
         total = result["pipeline"]
-        print(f"run {n + 1}: {result['items']:.0f} items → {result['stored']:.0f} stored, "
-              f"{result['stories']:.0f} stories, {result['summaries']:.0f} summaries in {total:.1f}s "
-              f"= {result['items'] / total:.0f} items/s (model load {result['model_load']:.1f}s apart); "
-              f"peak RSS {result['peak_rss_mb']:.0f} MB")
+        print(
+            f"run {n + 1}: {result['items']:.0f} items → {result['stored']:.0f} stored, "
+            f"{result['stories']:.0f} stories, {result['summaries']:.0f} summaries in {total:.1f}s "
+            f"= {result['items'] / total:.0f} items/s (model load {result['model_load']:.1f}s apart); "
+            f"peak RSS {result['peak_rss_mb']:.0f} MB"
+        )
     med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
-    print(f"\nmedian of {len(runs)}: {med['items'] / med['pipeline']:.0f} items/s end to end "
-          f"({med['pipeline']:.1f}s for {med['items']:.0f} items), peak RSS {med['peak_rss_mb']:.0f} MB")
+    print(
+        f"\nmedian of {len(runs)}: {med['items'] / med['pipeline']:.0f} items/s end to end "
+        f"({med['pipeline']:.1f}s for {med['items']:.0f} items), peak RSS {med['peak_rss_mb']:.0f} MB"
+    )
     for stage in ("parse", "store", "embed", "cluster", "summarize"):
         print(f"  {stage:<10} {med[stage]:6.2f}s  {100 * med[stage] / med['pipeline']:5.1f}%")
 

@@ -35,11 +35,28 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_world import ITEMS, cpu_name, ingest_records, newest, orx365_records
 
-TOPICS = ["central banks and interest rates", "trade and tariffs", "China's economy",
-          "oil and energy prices", "gold and commodities", "stock markets", "the war in Ukraine",
-          "US politics", "artificial intelligence", "inflation", "jobs and wages",
-          "Europe's economy", "housing market", "banks and finance", "Middle East",
-          "technology companies", "UK economy", "Russia", "emerging markets", "elections"]
+TOPICS = [
+    "central banks and interest rates",
+    "trade and tariffs",
+    "China's economy",
+    "oil and energy prices",
+    "gold and commodities",
+    "stock markets",
+    "the war in Ukraine",
+    "US politics",
+    "artificial intelligence",
+    "inflation",
+    "jobs and wages",
+    "Europe's economy",
+    "housing market",
+    "banks and finance",
+    "Middle East",
+    "technology companies",
+    "UK economy",
+    "Russia",
+    "emerging markets",
+    "elections",
+]
 
 
 def build(folder: Path, users: int) -> tuple[datetime, list[tuple[str, str]]]:
@@ -57,10 +74,15 @@ def build(folder: Path, users: int) -> tuple[datetime, list[tuple[str, str]]]:
     settings = load_settings(data_dir=folder, embed_backend="minilm")
     store = Store.open(settings)
     records = orx365_records()
-    morning = newest(records).replace(hour=7, minute=0, second=0, microsecond=0)  # the last full news day
+    morning = newest(records).replace(
+        hour=7, minute=0, second=0, microsecond=0
+    )  # the last full news day
     start = morning - timedelta(days=3)
-    new = ingest_records(store, [r for r in records
-                                 if start <= datetime.fromisoformat(r["pub_date"]) < morning], now=morning)
+    new = ingest_records(
+        store,
+        [r for r in records if start <= datetime.fromisoformat(r["pub_date"]) < morning],
+        now=morning,
+    )
     process(store, settings, clock=fixed_clock(morning))
     embedder = embedder_for(settings)
     credentials = []
@@ -70,14 +92,23 @@ def build(folder: Path, users: int) -> tuple[datetime, list[tuple[str, str]]]:
         service.add_topics(store, embedder, user, topics, now=morning)
         # Logged in and holding a token, as each reader would be after Settings → API tokens.
         session, token = new_secret(), new_api_token()
-        store.add_session(user.id, session_id=digest(session), csrf=new_secret(), now=morning,
-                          expires_at=morning + timedelta(days=30))
-        store.add_api_token(user.id, name="bench", prefix=token[:9], token_hash=digest(token),
-                            now=morning)
+        store.add_session(
+            user.id,
+            session_id=digest(session),
+            csrf=new_secret(),
+            now=morning,
+            expires_at=morning + timedelta(days=30),
+        )
+        store.add_api_token(
+            user.id, name="bench", prefix=token[:9], token_hash=digest(token), now=morning
+        )
         credentials.append((session, token))
     report = editions(store, settings, clock=fixed_clock(morning))
-    print(f"world: {len(new)} items, {store.count_stories()} stories, {users} readers, "
-          f"{report.cards} cards ({report.cards / max(users, 1):.1f} per edition)", flush=True)
+    print(
+        f"world: {len(new)} items, {store.count_stories()} stories, {users} readers, "
+        f"{report.cards} cards ({report.cards / max(users, 1):.1f} per edition)",
+        flush=True,
+    )
     store.close()
     return morning, credentials
 
@@ -89,8 +120,13 @@ def serve(folder: str, morning: str) -> None:
     from aube.web.server import bind, server
 
     settings = load_settings(data_dir=Path(folder), embed_backend="minilm")
-    srv = server(settings, host="127.0.0.1", port=0, clock=fixed_clock(datetime.fromisoformat(morning)),
-                 log_level="warning")
+    srv = server(
+        settings,
+        host="127.0.0.1",
+        port=0,
+        clock=fixed_clock(datetime.fromisoformat(morning)),
+        log_level="warning",
+    )
     sock = bind("127.0.0.1", 0)
     print(sock.getsockname()[1], flush=True)
     srv.run(sockets=[sock])
@@ -102,8 +138,15 @@ class Result:
     errors: int = 0
 
 
-async def hammer(url: str, path: str, headers: list[dict[str, str]], clients: int, seconds: float,
-                 warmup: float, check: str) -> tuple[Result, float]:
+async def hammer(
+    url: str,
+    path: str,
+    headers: list[dict[str, str]],
+    clients: int,
+    seconds: float,
+    warmup: float,
+    check: str,
+) -> tuple[Result, float]:
     """``clients`` keep-alive connections, each asking for ``path`` as one reader, again and
     again. A bare HTTP/1.1 loop on asyncio streams: a full client library costs more CPU
     per request than the app does, and would measure itself."""
@@ -145,9 +188,11 @@ def percentile(values: list[float], q: float) -> float:
 def machine() -> str:
     import psutil
 
-    return (f"machine: {cpu_name()}, {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB; "
-            f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
-            f"{platform.system()} {platform.release()}")
+    return (
+        f"machine: {cpu_name()}, {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB; "
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
+        f"{platform.system()} {platform.release()}"
+    )
 
 
 def main() -> None:
@@ -166,8 +211,12 @@ def main() -> None:
     print(machine(), flush=True)
     with tempfile.TemporaryDirectory(prefix="aube-web-load-") as folder:
         morning, credentials = build(Path(folder), args.users)
-        child = subprocess.Popen([sys.executable, __file__, "--serve", folder, morning.isoformat()],
-                                 stdout=subprocess.PIPE, text=True, env=os.environ | {"HF_HUB_OFFLINE": "1"})
+        child = subprocess.Popen(
+            [sys.executable, __file__, "--serve", folder, morning.isoformat()],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=os.environ | {"HF_HUB_OFFLINE": "1"},
+        )
         try:
             assert child.stdout is not None
             url = f"http://127.0.0.1:{child.stdout.readline().strip()}"
@@ -178,35 +227,52 @@ def main() -> None:
                 except httpx.TransportError:
                     time.sleep(0.1)
             targets = [
-                ("Today page   GET /", "/", [{"Cookie": f"aube_session={s}"} for s, _ in credentials],
-                 'class="edition-head"'),
-                ("Edition API  GET /api/v1/editions/today", "/api/v1/editions/today",
-                 [{"Authorization": f"Bearer {t}"} for _, t in credentials], '"cards"'),
+                (
+                    "Today page   GET /",
+                    "/",
+                    [{"Cookie": f"aube_session={s}"} for s, _ in credentials],
+                    'class="edition-head"',
+                ),
+                (
+                    "Edition API  GET /api/v1/editions/today",
+                    "/api/v1/editions/today",
+                    [{"Authorization": f"Bearer {t}"} for _, t in credentials],
+                    '"cards"',
+                ),
             ]
-            print(f"load: {args.clients} concurrent clients (each a different reader, keep-alive), "
-                  f"{args.seconds:.0f} s measured after {args.warmup:.0f} s warm-up; one uvicorn "
-                  "process; client and server share the machine", flush=True)
+            print(
+                f"load: {args.clients} concurrent clients (each a different reader, keep-alive), "
+                f"{args.seconds:.0f} s measured after {args.warmup:.0f} s warm-up; one uvicorn "
+                "process; client and server share the machine",
+                flush=True,
+            )
             import psutil
 
             server_proc, me = psutil.Process(child.pid), psutil.Process()
             for name, path, headers, check in targets:
                 for clients in (1, args.clients):
                     cpu0 = (server_proc.cpu_times(), me.cpu_times())
-                    result, seconds = asyncio.run(hammer(url, path, headers, clients, args.seconds,
-                                                         args.warmup, check))
+                    result, seconds = asyncio.run(
+                        hammer(url, path, headers, clients, args.seconds, args.warmup, check)
+                    )
                     cpu1 = (server_proc.cpu_times(), me.cpu_times())
-                    busy = [(b.user + b.system - a.user - a.system) / (seconds + args.warmup)
-                            for a, b in zip(cpu0, cpu1, strict=True)]
+                    busy = [
+                        (b.user + b.system - a.user - a.system) / (seconds + args.warmup)
+                        for a, b in zip(cpu0, cpu1, strict=True)
+                    ]
                     lat = result.latencies
                     if not lat:
                         print(f"{name}: no successful request ({result.errors} errors)")
                         continue
-                    print(f"{name:<42} {clients:>3} client(s): {len(lat) / seconds:7.1f} req/s   "
-                          f"p50 {1000 * statistics.median(lat):6.1f} ms   "
-                          f"p90 {1000 * percentile(lat, 0.90):6.1f} ms   "
-                          f"p99 {1000 * percentile(lat, 0.99):6.1f} ms   "
-                          f"({len(lat)} requests, {result.errors} errors; CPU server {busy[0]:.0%}, "
-                          f"load {busy[1]:.0%})", flush=True)
+                    print(
+                        f"{name:<42} {clients:>3} client(s): {len(lat) / seconds:7.1f} req/s   "
+                        f"p50 {1000 * statistics.median(lat):6.1f} ms   "
+                        f"p90 {1000 * percentile(lat, 0.90):6.1f} ms   "
+                        f"p99 {1000 * percentile(lat, 0.99):6.1f} ms   "
+                        f"({len(lat)} requests, {result.errors} errors; CPU server {busy[0]:.0%}, "
+                        f"load {busy[1]:.0%})",
+                        flush=True,
+                    )
         finally:
             child.terminate()
             child.wait(timeout=30)

@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from support import NOW, REPO, SHARED_DATA, needs_shared_data  # noqa: F401  (re-exported)
 
 from aube.config import Settings, load_settings
 from aube.store import Store
-
-from support import NOW, REPO, SHARED_DATA, needs_shared_data  # noqa: F401  (re-exported)
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -25,7 +24,11 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test reads the developer's own configuration or data."""
     for key in list(os.environ):
-        if key.startswith("AUBE_") and key != "AUBE_TEST_POSTGRES_URL" and not key.startswith("AUBE_TEST_"):
+        if (
+            key.startswith("AUBE_")
+            and key != "AUBE_TEST_POSTGRES_URL"
+            and not key.startswith("AUBE_TEST_")
+        ):
             monkeypatch.delenv(key)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
 

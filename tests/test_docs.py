@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import typer.main
+from support import REPO
 
 from aube.cli import app
 from aube.config import settings_doc
-from support import REPO
 
 
 def test_configuration_reference_is_current() -> None:
     path = REPO / "docs" / "configuration.md"
     assert path.read_text(encoding="utf-8") == settings_doc(), (
-        "docs/configuration.md is out of date: run `aube config docs docs/configuration.md`")
+        "docs/configuration.md is out of date: run `aube config docs docs/configuration.md`"
+    )
 
 
 def _commands(group, prefix: str = "aube"):  # type: ignore[no-untyped-def]

@@ -28,8 +28,9 @@ def test_builtins_load_once_on_first_use_and_a_later_registration_wins() -> None
 
 
 def test_an_unknown_name_names_the_setting_and_every_known_name() -> None:
-    reg: Registry = Registry("widget", setting="widget_backend",
-                             builtins=lambda register: register("b", object))
+    reg: Registry = Registry(
+        "widget", setting="widget_backend", builtins=lambda register: register("b", object)
+    )
     with pytest.raises(ConfigError, match=r"unknown widget 'c' \(widget_backend\); known: b$"):
         reg.factory("c")
 

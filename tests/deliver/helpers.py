@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
@@ -61,8 +61,9 @@ class MailHandler:
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Envelope, address: str,
-                          rcpt_options: list[str]) -> str:
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Envelope, address: str, rcpt_options: list[str]
+    ) -> str:
         if address in self.refuse:
             return "550 5.1.1 no such mailbox here"
         envelope.rcpt_tos.append(address)
@@ -74,8 +75,7 @@ class MailHandler:
         raw = envelope.original_content or b""
         parsed = message_from_bytes(raw, policy=policy.default)
         with self.lock:
-            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
-                                          parsed, raw))  # type: ignore[arg-type]
+            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed, raw))  # type: ignore[arg-type]
         return "250 2.0.0 queued"
 
     def messages(self) -> list[Received]:
@@ -93,8 +93,14 @@ class _FreePortController(Controller):
 
 
 class MailSink:
-    def __init__(self, handler: MailHandler | None = None, *, tls_cert: tuple[Path, Path] | None = None,
-                 implicit_tls: bool = False, login: tuple[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        handler: MailHandler | None = None,
+        *,
+        tls_cert: tuple[Path, Path] | None = None,
+        implicit_tls: bool = False,
+        login: tuple[str, str] | None = None,
+    ) -> None:
         self.handler = handler or MailHandler()
         options: dict[str, Any] = {}
         if tls_cert is not None:
@@ -106,10 +112,11 @@ class MailSink:
                 options.update(tls_context=context, require_starttls=True)
         if login is not None:
             options.update(authenticator=_Authenticator(*login), auth_required=True)
-        self.controller = _FreePortController(self.handler, hostname="127.0.0.1", port=0,
-                                               ready_timeout=10, **options)
+        self.controller = _FreePortController(
+            self.handler, hostname="127.0.0.1", port=0, ready_timeout=10, **options
+        )
 
-    def __enter__(self) -> MailSink:
+    def __enter__(self) -> Self:
         self.controller.start()
         return self
 
@@ -121,8 +128,14 @@ class MailSink:
         return int(self.controller.port)
 
     def settings(self, **more: Any) -> dict[str, Any]:
-        return {"smtp_host": "127.0.0.1", "smtp_port": self.port, "smtp_security": "none",
-                "smtp_timeout": 10.0, "mail_from": "Aube <briefing@aube.example>", **more}
+        return {
+            "smtp_host": "127.0.0.1",
+            "smtp_port": self.port,
+            "smtp_security": "none",
+            "smtp_timeout": 10.0,
+            "mail_from": "Aube <briefing@aube.example>",
+            **more,
+        }
 
     def wait_for(self, count: int, timeout: float = 20.0) -> list[Received]:
         deadline = time.monotonic() + timeout
@@ -138,10 +151,14 @@ class _Authenticator:
     def __init__(self, user: str, password: str) -> None:
         self.user, self.password = user.encode(), password.encode()
 
-    def __call__(self, server: Any, session: Any, envelope: Any, mechanism: str,
-                 auth_data: Any) -> AuthResult:
-        ok = (isinstance(auth_data, LoginPassword) and auth_data.login == self.user
-              and auth_data.password == self.password)
+    def __call__(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and auth_data.login == self.user
+            and auth_data.password == self.password
+        )
         return AuthResult(success=ok, handled=False)
 
 
@@ -152,38 +169,86 @@ def self_signed(folder: Path) -> tuple[Path, Path] | None:
     if openssl is None:
         return None
     cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                    "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [
+            openssl,
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     return cert, key
 
 
-def add_news(store: Store, settings: Settings, now: datetime, *, per_topic: int = 3,
-             tag: str = "") -> None:
+def add_news(
+    store: Store, settings: Settings, now: datetime, *, per_topic: int = 3, tag: str = ""
+) -> None:
     """A few stories per topic, published in the hours before ``now``, clustered and summarized.
     ``tag`` makes another day's distinct news."""
-    source, _ = store.add_source("https://news.example/feed.xml", now=now - timedelta(days=1),
-                                 title="News Example")
+    source, _ = store.add_source(
+        "https://news.example/feed.xml", now=now - timedelta(days=1), title="News Example"
+    )
     items = []
     for t, (name, words) in enumerate(TOPICS.items()):
         for n in range(per_topic):
             title = f"{words.split()[0].capitalize()} story {tag}{n}: {words}"
-            text = (f"{title}. Reporters covered the {words} in detail {tag} on day {n}; "
-                    f"the {name} story number {n} developed through the evening {tag}.")
-            items.append(NewItem(
-                source_id=source.id, guid=f"{name}-{tag}{n}", url=f"https://news.example/{name}/{tag}{n}",
-                title=title, summary=text, text=text, html=f"<p>{text}</p>", author=None,
-                published_at=now - timedelta(hours=2 + t + n), fetched_at=now, lang="en",
-                content_hash=hashlib.sha256(text.encode()).hexdigest()))
+            text = (
+                f"{title}. Reporters covered the {words} in detail {tag} on day {n}; "
+                f"the {name} story number {n} developed through the evening {tag}."
+            )
+            items.append(
+                NewItem(
+                    source_id=source.id,
+                    guid=f"{name}-{tag}{n}",
+                    url=f"https://news.example/{name}/{tag}{n}",
+                    title=title,
+                    summary=text,
+                    text=text,
+                    html=f"<p>{text}</p>",
+                    author=None,
+                    published_at=now - timedelta(hours=2 + t + n),
+                    fetched_at=now,
+                    lang="en",
+                    content_hash=hashlib.sha256(text.encode()).hexdigest(),
+                )
+            )
     store.insert_items(items)
     process(store, settings, clock=fixed_clock(now))
 
 
-def add_reader(store: Store, settings: Settings, handle: str, now: datetime, *,
-               timezone: str = "UTC", morning: str = "07:00", topics: tuple[str, ...] = ("rust", "rates"),
-               email: bool = True) -> User:
-    user = store.add_user(handle, now=now, email=f"{handle}@mail.example" if email else None,
-                          timezone=timezone, morning_time=morning, display_name=handle.capitalize())
+def add_reader(
+    store: Store,
+    settings: Settings,
+    handle: str,
+    now: datetime,
+    *,
+    timezone: str = "UTC",
+    morning: str = "07:00",
+    topics: tuple[str, ...] = ("rust", "rates"),
+    email: bool = True,
+) -> User:
+    user = store.add_user(
+        handle,
+        now=now,
+        email=f"{handle}@mail.example" if email else None,
+        timezone=timezone,
+        morning_time=morning,
+        display_name=handle.capitalize(),
+    )
     service.add_topics(store, embedder_for(settings), user, [TOPICS[t] for t in topics], now=now)
     return user

@@ -21,8 +21,9 @@ MORNING = datetime(2026, 11, 28, 7, 0, tzinfo=UTC)
 
 @pytest.fixture
 def world(tmp_path: Path):
-    settings = load_settings(data_dir=tmp_path / "data", embed_backend="hashing",
-                             public_url="https://aube.example.org")
+    settings = load_settings(
+        data_dir=tmp_path / "data", embed_backend="hashing", public_url="https://aube.example.org"
+    )
     store = Store.open(settings)
     add_news(store, settings, MORNING - timedelta(hours=2))
     yield settings, store
@@ -52,19 +53,22 @@ def test_a_feed_has_one_entry_per_card_once_the_morning_comes(world) -> None:
     edition = store.get_edition(ada.id, "2026-11-28")
     assert edition is not None and edition.cards
     assert [e.title for e in feed.entries] == [c.headline for c in edition.cards]
-    assert [e.link for e in feed.entries] == [f"https://aube.example.org/cards/{c.id}"
-                                              for c in edition.cards]
+    assert [e.link for e in feed.entries] == [
+        f"https://aube.example.org/cards/{c.id}" for c in edition.cards
+    ]
     assert all(e.id.startswith("urn:uuid:") for e in feed.entries)
     assert len({e.id for e in feed.entries}) == len(edition.cards)
     assert feed.entries[0].published_parsed[:5] == (2026, 11, 28, 7, 0)
     assert edition.cards[0].reason in feed.entries[0].content[0].value
-    assert any(link.rel == "self" and link.href.endswith(f"/feed/{token}.atom")
-               for link in feed.feed.links)
+    assert any(
+        link.rel == "self" and link.href.endswith(f"/feed/{token}.atom") for link in feed.feed.links
+    )
     # Each feed holds its owner's cards only.
     bob_feed = feedparser.parse(render_atom(store, settings, bob_token))
     bob_cards = store.get_edition(bob.id, "2026-11-28").cards
-    assert [e.link for e in bob_feed.entries] == [f"https://aube.example.org/cards/{c.id}"
-                                                  for c in bob_cards]
+    assert [e.link for e in bob_feed.entries] == [
+        f"https://aube.example.org/cards/{c.id}" for c in bob_cards
+    ]
     assert not {e.id for e in bob_feed.entries} & {e.id for e in feed.entries}
     # Rendering again gives the same document: readers see nothing new.
     assert render_atom(store, settings, token) == body

@@ -29,7 +29,9 @@ NOW = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
 
 def test_opt_in_out_and_one_click_unsubscribe(tmp_path: Path) -> None:
     with MailSink() as sink:
-        settings = load_settings(data_dir=tmp_path / "data", embed_backend="hashing", **sink.settings())
+        settings = load_settings(
+            data_dir=tmp_path / "data", embed_backend="hashing", **sink.settings()
+        )
         store = Store.open(settings)
         add_news(store, settings, NOW - timedelta(hours=2))
         ada = add_reader(store, settings, "ada", NOW - timedelta(days=1))
@@ -40,7 +42,10 @@ def test_opt_in_out_and_one_click_unsubscribe(tmp_path: Path) -> None:
             service.enable_email(store, load_settings(data_dir=tmp_path / "x"), ada, now=NOW)
 
         channel = service.enable_email(store, settings, ada, now=NOW)
-        assert Worker(store, settings, fixed_clock(NOW)).run_once(kinds=PERSONAL_KINDS).counts["sent"] == 1
+        assert (
+            Worker(store, settings, fixed_clock(NOW)).run_once(kinds=PERSONAL_KINDS).counts["sent"]
+            == 1
+        )
         (got,) = sink.wait_for(1)
         link = re.search(r"<(.+)>", got.message["List-Unsubscribe"]).group(1)
         token = link.rsplit("/", 1)[1]
@@ -53,7 +58,9 @@ def test_opt_in_out_and_one_click_unsubscribe(tmp_path: Path) -> None:
             service.unsubscribe(store, "forged-token", now=NOW)
         # Back on the same day: today's edition was delivered already, so nothing is resent.
         service.enable_email(store, settings, ada, now=NOW + timedelta(minutes=5))
-        later = Worker(store, settings, fixed_clock(NOW + timedelta(hours=1))).run_once(kinds=PERSONAL_KINDS)
+        later = Worker(store, settings, fixed_clock(NOW + timedelta(hours=1))).run_once(
+            kinds=PERSONAL_KINDS
+        )
         assert later.jobs == 0 and len(sink.handler.messages()) == 1
         store.close()
 
@@ -70,17 +77,25 @@ def test_send_me_a_test_on_each_channel(tmp_path: Path) -> None:
     receiver.expect_request("/hook").respond_with_handler(keep)
     try:
         with MailSink() as sink:
-            settings = load_settings(data_dir=tmp_path / "data", embed_backend="hashing",
-                                     notify_allow_networks=["127.0.0.0/8"], **sink.settings())
+            settings = load_settings(
+                data_dir=tmp_path / "data",
+                embed_backend="hashing",
+                notify_allow_networks=["127.0.0.0/8"],
+                **sink.settings(),
+            )
             store = Store.open(settings)
             ada = add_reader(store, settings, "ada", NOW - timedelta(days=1))
             bob = add_reader(store, settings, "bob", NOW - timedelta(days=1))
             email = service.enable_email(store, settings, ada, now=NOW)
-            hook = service.add_apprise(store, settings, ada, f"json://127.0.0.1:{receiver.port}/hook", now=NOW)
+            hook = service.add_apprise(
+                store, settings, ada, f"json://127.0.0.1:{receiver.port}/hook", now=NOW
+            )
             feed, _ = service.create_feed(store, ada, now=NOW)
 
             # No edition yet: the test still goes out, saying so.
-            assert service.send_test(store, settings, ada, email.id, now=NOW).startswith("<aube.test.")
+            assert service.send_test(store, settings, ada, email.id, now=NOW).startswith(
+                "<aube.test."
+            )
             (got,) = sink.wait_for(1)
             assert got.message["Subject"].startswith("[Test] Your briefing for")
             assert "your email channel works" in got.message.get_body(("plain",)).get_content()
@@ -92,14 +107,18 @@ def test_send_me_a_test_on_each_channel(tmp_path: Path) -> None:
             with pytest.raises(NotFound):
                 service.send_test(store, settings, bob, email.id, now=NOW)  # not bob's channel
             with pytest.raises(InvalidInput, match="already"):
-                service.add_apprise(store, settings, ada, f"json://127.0.0.1:{receiver.port}/hook", now=NOW)
+                service.add_apprise(
+                    store, settings, ada, f"json://127.0.0.1:{receiver.port}/hook", now=NOW
+                )
             store.close()
     finally:
         receiver.stop()
 
 
 def cli(args: list[str], data: Path, env: dict[str, str]) -> str:
-    result = CliRunner().invoke(app, ["--data-dir", str(data), *args], env={"COLUMNS": "200", **env})
+    result = CliRunner().invoke(
+        app, ["--data-dir", str(data), *args], env={"COLUMNS": "200", **env}
+    )
     if result.exception and not isinstance(result.exception, SystemExit):
         raise result.exception
     assert result.exit_code == 0, result.output
@@ -109,10 +128,14 @@ def cli(args: list[str], data: Path, env: dict[str, str]) -> str:
 def test_the_cli_for_channels_runs_and_deliveries(tmp_path: Path) -> None:
     data = tmp_path / "data"
     with MailSink() as sink:
-        env = {"AUBE_EMBED_BACKEND": "hashing", "AUBE_SMTP_HOST": "127.0.0.1",
-               "AUBE_SMTP_PORT": str(sink.port), "AUBE_SMTP_SECURITY": "none",
-               "AUBE_MAIL_FROM": "Aube <briefing@aube.example>",
-               "AUBE_PUBLIC_URL": "https://aube.example.org"}
+        env = {
+            "AUBE_EMBED_BACKEND": "hashing",
+            "AUBE_SMTP_HOST": "127.0.0.1",
+            "AUBE_SMTP_PORT": str(sink.port),
+            "AUBE_SMTP_SECURITY": "none",
+            "AUBE_MAIL_FROM": "Aube <briefing@aube.example>",
+            "AUBE_PUBLIC_URL": "https://aube.example.org",
+        }
         settings = load_settings(data_dir=data, embed_backend="hashing")
         store = Store.open(settings)
         now = datetime.now(UTC)
@@ -145,10 +168,16 @@ def test_the_cli_for_channels_runs_and_deliveries(tmp_path: Path) -> None:
         assert history.count("sent") >= 2
         assert "Test sent" in cli(["channels", "test", "ada", "email"], data, env)
         assert len(sink.wait_for(2)) == 2
-        assert "Email briefings turned off" in cli(["channels", "remove", "ada", "email"], data, env)
+        assert "Email briefings turned off" in cli(
+            ["channels", "remove", "ada", "email"], data, env
+        )
         assert "revoked" in cli(["channels", "feed", "ada", "--revoke"], data, env)
         with pytest.raises(NotFound):
             render_atom(store, settings, token)
         with pytest.raises(InvalidInput, match="only a failed or perhaps-sent"):
-            cli(["deliveries", "resend", str(store.list_deliveries(user_id=ada.id)[0].id)], data, env)
+            cli(
+                ["deliveries", "resend", str(store.list_deliveries(user_id=ada.id)[0].id)],
+                data,
+                env,
+            )
         store.close()

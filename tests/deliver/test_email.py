@@ -17,34 +17,85 @@ from aube.store import ChannelRecord
 from aube.types import Card, CardSource, Edition, User
 
 NOW = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
-USER = User(id=7, handle="ada", display_name="Ada L.", email="ada@mail.example",
-            timezone="Europe/London", language="en", edition_size=5, morning_time="06:00",
-            is_admin=False, created_at=NOW)
-CHANNEL = ChannelRecord(id=3, user_id=7, kind="email", target="", enabled=True,
-                        has_feed_token=False, unsubscribe_token="unsub-token-123",
-                        created_at=NOW, updated_at=NOW)
+USER = User(
+    id=7,
+    handle="ada",
+    display_name="Ada L.",
+    email="ada@mail.example",
+    timezone="Europe/London",
+    language="en",
+    edition_size=5,
+    morning_time="06:00",
+    is_admin=False,
+    created_at=NOW,
+)
+CHANNEL = ChannelRecord(
+    id=3,
+    user_id=7,
+    kind="email",
+    target="",
+    enabled=True,
+    has_feed_token=False,
+    unsubscribe_token="unsub-token-123",
+    created_at=NOW,
+    updated_at=NOW,
+)
 
 
 def card(n: int, headline: str, **more: object) -> Card:
-    values: dict = dict(
-        id=100 + n, edition_id=1, user_id=7, position=n, kind="story", story_id=n,
-        story_version=1, headline=headline, summary=f"Summary of story {n}, in two sentences. Here.",
-        reason="You follow “central banks”", interest_id=1, interest_label="central banks",
-        sources=(CardSource("Daily Example", "A report", f"https://daily.example/{n}",
-                            "2026-11-27T20:00:00+00:00"),),
-        changes=(), score=1.0, saved=False, dismissed=False, feedback=None, created_at=NOW,
-        date="2026-11-28")
+    values: dict = {
+        "id": 100 + n,
+        "edition_id": 1,
+        "user_id": 7,
+        "position": n,
+        "kind": "story",
+        "story_id": n,
+        "story_version": 1,
+        "headline": headline,
+        "summary": f"Summary of story {n}, in two sentences. Here.",
+        "reason": "You follow “central banks”",
+        "interest_id": 1,
+        "interest_label": "central banks",
+        "sources": (
+            CardSource(
+                "Daily Example",
+                "A report",
+                f"https://daily.example/{n}",
+                "2026-11-27T20:00:00+00:00",
+            ),
+        ),
+        "changes": (),
+        "score": 1.0,
+        "saved": False,
+        "dismissed": False,
+        "feedback": None,
+        "created_at": NOW,
+        "date": "2026-11-28",
+    }
     values.update(more)
     return Card(**values)
 
 
-EDITION = Edition(id=1, user_id=7, date="2026-11-28", created_at=NOW, quiet=False, cards=(
-    card(1, "Central bank holds rates"),
-    card(2, "Bond yields <b>jump</b> & <script>alert('x')</script>",
-         kind="update", changes=("Wire: markets react",),
-         sources=(CardSource("Evil", "x", "javascript:alert(1)", "2026-11-27T21:00:00+00:00"),
-                  CardSource("Good", "y", "https://good.example/a", "2026-11-27T22:00:00+00:00"))),
-))
+EDITION = Edition(
+    id=1,
+    user_id=7,
+    date="2026-11-28",
+    created_at=NOW,
+    quiet=False,
+    cards=(
+        card(1, "Central bank holds rates"),
+        card(
+            2,
+            "Bond yields <b>jump</b> & <script>alert('x')</script>",
+            kind="update",
+            changes=("Wire: markets react",),
+            sources=(
+                CardSource("Evil", "x", "javascript:alert(1)", "2026-11-27T21:00:00+00:00"),
+                CardSource("Good", "y", "https://good.example/a", "2026-11-27T22:00:00+00:00"),
+            ),
+        ),
+    ),
+)
 
 
 def outgoing(**more: object) -> Outgoing:
@@ -53,8 +104,9 @@ def outgoing(**more: object) -> Outgoing:
 
 def test_a_briefing_email_reads_well_in_a_mail_client(tmp_path: Path) -> None:
     with MailSink() as sink:
-        settings = load_settings(data_dir=tmp_path, public_url="https://aube.example.org/",
-                                 **sink.settings())
+        settings = load_settings(
+            data_dir=tmp_path, public_url="https://aube.example.org/", **sink.settings()
+        )
         channel = EmailChannel(settings)
         receipt = channel.send(channel.prepare(outgoing()))
         channel.close()
@@ -111,27 +163,44 @@ def cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 def test_starttls_with_login(tmp_path: Path, cert: tuple[Path, Path]) -> None:
     with MailSink(tls_cert=cert, login=("aube", "s3cret")) as sink:
-        settings = load_settings(data_dir=tmp_path, **sink.settings(
-            smtp_security="starttls", smtp_ca_file=str(cert[0]), smtp_username="aube",
-            smtp_password="s3cret"))
+        settings = load_settings(
+            data_dir=tmp_path,
+            **sink.settings(
+                smtp_security="starttls",
+                smtp_ca_file=str(cert[0]),
+                smtp_username="aube",
+                smtp_password="s3cret",
+            ),
+        )
         channel = EmailChannel(settings)
         channel.send(channel.prepare(outgoing()))
         channel.close()
         assert len(sink.wait_for(1)) == 1
 
-        wrong = EmailChannel(load_settings(data_dir=tmp_path, **sink.settings(
-            smtp_security="starttls", smtp_ca_file=str(cert[0]), smtp_username="aube",
-            smtp_password="nope")))
+        wrong = EmailChannel(
+            load_settings(
+                data_dir=tmp_path,
+                **sink.settings(
+                    smtp_security="starttls",
+                    smtp_ca_file=str(cert[0]),
+                    smtp_username="aube",
+                    smtp_password="nope",
+                ),
+            )
+        )
         with pytest.raises(DeliveryError, match="refused the login of 'aube'") as info:
             wrong.send(wrong.prepare(outgoing()))
-        assert not info.value.maybe_sent and not info.value.permanent  # fix the settings, it retries
+        assert (
+            not info.value.maybe_sent and not info.value.permanent
+        )  # fix the settings, it retries
         assert len(sink.handler.messages()) == 1
 
 
 def test_an_untrusted_certificate_is_refused(tmp_path: Path, cert: tuple[Path, Path]) -> None:
     with MailSink(tls_cert=cert) as sink:
-        channel = EmailChannel(load_settings(data_dir=tmp_path, **sink.settings(
-            smtp_security="starttls")))  # the system's CAs do not know this certificate
+        channel = EmailChannel(
+            load_settings(data_dir=tmp_path, **sink.settings(smtp_security="starttls"))
+        )  # the system's CAs do not know this certificate
         with pytest.raises(DeliveryError, match="CERTIFICATE_VERIFY_FAILED|certificate verify"):
             channel.send(channel.prepare(outgoing()))
         assert sink.handler.messages() == []
@@ -139,8 +208,9 @@ def test_an_untrusted_certificate_is_refused(tmp_path: Path, cert: tuple[Path, P
 
 def test_starttls_is_required_when_asked(tmp_path: Path) -> None:
     with MailSink() as sink:  # a server that does not offer STARTTLS
-        channel = EmailChannel(load_settings(data_dir=tmp_path, **sink.settings(
-            smtp_security="starttls")))
+        channel = EmailChannel(
+            load_settings(data_dir=tmp_path, **sink.settings(smtp_security="starttls"))
+        )
         with pytest.raises(DeliveryError, match="does not offer STARTTLS"):
             channel.send(channel.prepare(outgoing()))
         assert sink.handler.messages() == []
@@ -148,18 +218,25 @@ def test_starttls_is_required_when_asked(tmp_path: Path) -> None:
 
 def test_tls_from_the_start(tmp_path: Path, cert: tuple[Path, Path]) -> None:
     with MailSink(tls_cert=cert, implicit_tls=True) as sink:
-        channel = EmailChannel(load_settings(data_dir=tmp_path, **sink.settings(
-            smtp_security="ssl", smtp_ca_file=str(cert[0]))))
+        channel = EmailChannel(
+            load_settings(
+                data_dir=tmp_path, **sink.settings(smtp_security="ssl", smtp_ca_file=str(cert[0]))
+            )
+        )
         channel.send(channel.prepare(outgoing()))
         channel.close()
-        assert [r.message["Message-ID"] for r in sink.wait_for(1)] == ["<aube.2026-11-28.42@aube.example>"]
+        assert [r.message["Message-ID"] for r in sink.wait_for(1)] == [
+            "<aube.2026-11-28.42@aube.example>"
+        ]
 
 
 def test_refusals_say_whether_to_retry(tmp_path: Path) -> None:
     handler = MailHandler(refuse={"ada@mail.example"})
     with MailSink(handler) as sink:
         channel = EmailChannel(load_settings(data_dir=tmp_path, **sink.settings()))
-        with pytest.raises(DeliveryError, match="refused the recipient ada@mail.example: 550") as info:
+        with pytest.raises(
+            DeliveryError, match="refused the recipient ada@mail.example: 550"
+        ) as info:
             channel.send(channel.prepare(outgoing()))
         assert info.value.permanent and not info.value.maybe_sent
         # The same connection goes on serving the next message.

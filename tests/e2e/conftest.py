@@ -11,15 +11,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from e2e.live import CHROMIUM, CHROMIUM_ARGS, live_app
+from newsworld import ingest_until, load_records
 from playwright.sync_api import Browser, Page, sync_playwright
+from support import REPO, needs_shared_data
 
 from aube.clock import fixed_clock
 from aube.config import load_settings
 from aube.store import Store
 from aube.web.passwords import hash_password
-from e2e.live import CHROMIUM, CHROMIUM_ARGS, live_app
-from newsworld import ingest_until, load_records
-from support import REPO, needs_shared_data
 
 pytestmark = needs_shared_data
 MORNING = datetime(2026, 1, 29, 7, 0, tzinfo=UTC)

@@ -8,19 +8,22 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from playwright.sync_api import Browser, Page, expect
-
 from e2e.conftest import MORNING, Live, screenshot
 from e2e.live import DESKTOP, PHONE
 from newsworld import chat_export
+from playwright.sync_api import Browser, Page, expect
 
-GOLD = re.compile(r"\b(gold|silver|precious metals?)\b", re.I)
+GOLD = re.compile(r"\b(gold|silver|precious metals?)\b", re.IGNORECASE)
 EXPORT = {
-    "Gold price": ["Why is the price of gold at a record high?",
-                   "Should I buy gold or silver as a hedge against inflation?",
-                   "What drives precious metals prices?"],
-    "Fed policy": ["Why did the Federal Reserve keep interest rates unchanged?",
-                   "Who will succeed Jerome Powell as Fed chair?"],
+    "Gold price": [
+        "Why is the price of gold at a record high?",
+        "Should I buy gold or silver as a hedge against inflation?",
+        "What drives precious metals prices?",
+    ],
+    "Fed policy": [
+        "Why did the Federal Reserve keep interest rates unchanged?",
+        "Who will succeed Jerome Powell as Fed chair?",
+    ],
     "Trade": ["How do US tariffs on China affect trade?"],
 }
 
@@ -131,7 +134,9 @@ def test_readable_and_usable_without_javascript(live: Live, chromium: Browser) -
     card = page.locator("article.card").first
     card_id = card.get_attribute("id")
     card.locator('button[value="save"]').click()  # a plain form post and a page load
-    expect(page.locator(f"#{card_id} button[value='unsave']")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator(f"#{card_id} button[value='unsave']")).to_have_attribute(
+        "aria-pressed", "true"
+    )
     page.goto(live.url + "/saved")
     expect(page.locator(f"#{card_id}")).to_be_visible()
     # Keyboard: the first Tab reaches "Skip to content".

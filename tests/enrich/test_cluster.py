@@ -42,9 +42,14 @@ def pair(cos: float) -> tuple[np.ndarray, np.ndarray]:
     return EVENTS[0].astype(np.float32), b.astype(np.float32)
 
 
-def item(key: int, vector: np.ndarray, hours: float = 0.0, publisher: str = "p",
-         entities: frozenset[str] = frozenset(), numbers: frozenset[str] = frozenset()
-         ) -> ClusterItem:
+def item(
+    key: int,
+    vector: np.ndarray,
+    hours: float = 0.0,
+    publisher: str = "p",
+    entities: frozenset[str] = frozenset(),
+    numbers: frozenset[str] = frozenset(),
+) -> ClusterItem:
     return ClusterItem(key, T0 + timedelta(hours=hours), vector, entities, numbers, publisher)
 
 
@@ -65,8 +70,11 @@ def persist(result: Assignment, first_id: int) -> dict[int, OpenStory]:
 
 
 def test_the_same_event_across_publishers_becomes_one_story():
-    batch = [item(1, near(0, 0.9, 1), 0, "nyt"), item(2, near(0, 0.9, 2), 2, "wsj"),
-             item(3, near(0, 0.9, 3), 5, "ft")]
+    batch = [
+        item(1, near(0, 0.9, 1), 0, "nyt"),
+        item(2, near(0, 0.9, 2), 2, "wsj"),
+        item(3, near(0, 0.9, 3), 5, "ft"),
+    ]
     result = assign(batch, [])
     assert result.story_of == {1: -1, 2: -1, 3: -1}
     (state,) = result.stories
@@ -75,8 +83,12 @@ def test_the_same_event_across_publishers_becomes_one_story():
 
 
 def test_two_events_on_the_same_day_stay_apart():
-    batch = [item(1, near(0, 0.9, 1)), item(2, near(1, 0.9, 2)), item(3, near(0, 0.9, 3)),
-             item(4, near(1, 0.9, 4))]
+    batch = [
+        item(1, near(0, 0.9, 1)),
+        item(2, near(1, 0.9, 2)),
+        item(3, near(0, 0.9, 3)),
+        item(4, near(1, 0.9, 4)),
+    ]
     result = assign(batch, [])
     assert groups(result) == {frozenset({1, 3}), frozenset({2, 4})}
     # Placeholders follow the earliest item (then the key), whatever the input order.
@@ -99,9 +111,13 @@ def test_an_item_before_a_story_began_does_not_join_it():
 def test_a_story_that_develops_over_days_keeps_its_id():
     stories = persist(assign([item(1, near(0, 0.85, 1), 0, "nyt")], []), 42)
     for day, key in ((1, 2), (2, 3), (3, 4)):
-        result = assign([item(key, near(0, 0.85, key), 24 * day, "wsj"),
-                         item(100 + key, near(day + 1, 0.85, key), 24 * day)],
-                        [s for s in stories.values()])
+        result = assign(
+            [
+                item(key, near(0, 0.85, key), 24 * day, "wsj"),
+                item(100 + key, near(day + 1, 0.85, key), 24 * day),
+            ],
+            [s for s in stories.values()],
+        )
         assert result.story_of[key] == 42
         assert result.story_of[100 + key] < 0  # the unrelated item of the day stays out
         stories[42] = next(s for s in result.stories if s.story_id == 42)
@@ -190,8 +206,10 @@ def test_an_item_joins_at_most_one_open_story():
 
 def test_states_carry_what_the_next_call_needs():
     vectors = [near(0, 0.9, k) for k in range(4)]
-    batch = [item(k, v, k, f"p{k % 2}", frozenset({"powell", f"x{k}"}), frozenset({"25%"}))
-             for k, v in enumerate(vectors)]
+    batch = [
+        item(k, v, k, f"p{k % 2}", frozenset({"powell", f"x{k}"}), frozenset({"25%"}))
+        for k, v in enumerate(vectors)
+    ]
     (state,) = assign(batch, []).stories
     total = np.sum(vectors, axis=0)
     assert np.allclose(state.centroid * state.cohesion * state.size, total, atol=1e-5)
@@ -201,8 +219,9 @@ def test_states_carry_what_the_next_call_needs():
     assert state.publisher_counts == {"p0": 2, "p1": 2}
     # The store keeps centroid and size in columns, the rest as JSON: nothing is lost.
     stored = json.loads(json.dumps(state.evidence()))
-    back = OpenStory.from_evidence(state.story_id, state.first_seen, state.last_seen,
-                                   state.centroid, state.size, stored)
+    back = OpenStory.from_evidence(
+        state.story_id, state.first_seen, state.last_seen, state.centroid, state.size, stored
+    )
     assert back.evidence() == state.evidence()
     assert np.array_equal(back.centroid, state.centroid)
 

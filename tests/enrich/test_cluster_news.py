@@ -34,8 +34,9 @@ def fed_week() -> dict[str, int]:
     """Title -> story id for the items of 15-19 September 2025, replayed one night at a time."""
     start, end = datetime(2025, 9, 15, tzinfo=UTC), datetime(2025, 9, 20, tzinfo=UTC)
     with open(ITEMS, encoding="utf-8") as f:
-        rows = [r for r in map(json.loads, f)
-                if start <= datetime.fromisoformat(r["pub_date"]) < end]
+        rows = [
+            r for r in map(json.loads, f) if start <= datetime.fromisoformat(r["pub_date"]) < end
+        ]
     texts = [item_text(r["title"], _plain(r["summary"] or "")) for r in rows]
     vectors = get_embedder("minilm").embed(texts)
     nights: dict[str, list[int]] = defaultdict(list)
@@ -44,12 +45,19 @@ def fed_week() -> dict[str, int]:
     batches = []
     for night in sorted(nights):
         ordinary = ordinary_words([texts[i] for i in nights[night]])
-        batches.append([
-            ClusterItem(i, datetime.fromisoformat(rows[i]["pub_date"]), vectors[i],
-                        extract_entities(texts[i], ordinary=ordinary), extract_numbers(texts[i]),
-                        rows[i]["feed_file"].split("_")[0].split(".")[0])
-            for i in nights[night]
-        ])
+        batches.append(
+            [
+                ClusterItem(
+                    i,
+                    datetime.fromisoformat(rows[i]["pub_date"]),
+                    vectors[i],
+                    extract_entities(texts[i], ordinary=ordinary),
+                    extract_numbers(texts[i]),
+                    rows[i]["feed_file"].split("_")[0].split(".")[0],
+                )
+                for i in nights[night]
+            ]
+        )
     story_of = replay(batches)
     return {rows[i]["title"]: sid for i, sid in story_of.items()}
 

@@ -75,11 +75,13 @@ def test_minilm_name_says_model_precision_and_length_without_loading():
 @pytest.mark.slow
 def test_minilm_embeds_meaning():
     e = get_embedder("minilm")
-    v = e.embed([
-        "Fed Cuts Rates for First Time This Year",
-        "The Federal Reserve lowered interest rates by a quarter point",
-        "Arsenal win the north London derby",
-    ])
+    v = e.embed(
+        [
+            "Fed Cuts Rates for First Time This Year",
+            "The Federal Reserve lowered interest rates by a quarter point",
+            "Arsenal win the north London derby",
+        ]
+    )
     assert v.shape == (3, 384) and v.dtype == np.float32
     assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-3)
     assert v[0] @ v[1] > 0.5 > v[0] @ v[2]

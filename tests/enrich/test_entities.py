@@ -6,9 +6,7 @@ def test_names_from_a_headline_and_summary():
         "Trump will abandon Ukraine peace talks ‘in days’ without progress, warns Rubio\n"
         "US secretary of state’s warning came hours before JD Vance expressed optimism"
     )
-    assert extract_entities(text) == {
-        "trump", "ukraine", "rubio", "us", "jd", "vance", "jd vance"
-    }
+    assert extract_entities(text) == {"trump", "ukraine", "rubio", "us", "jd", "vance", "jd vance"}
 
 
 def test_full_names_keep_their_parts_so_variants_still_match():

@@ -26,11 +26,17 @@ def openai_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
         return
     if not HAVE_LLAMA:
-        pytest.skip("no OpenAI-compatible server: AUBE_TEST_OPENAI_BASE_URL is not set and "
-                    "llama-cpp-python is not installed to start one (pip install '.[llm]')")
+        pytest.skip(
+            "no OpenAI-compatible server: AUBE_TEST_OPENAI_BASE_URL is not set and "
+            "llama-cpp-python is not installed to start one (pip install '.[llm]')"
+        )
     folder = tmp_path_factory.mktemp("llm-server")
-    started = subprocess.run([str(REPO / "scripts" / "llm-test"), "start", str(folder)],
-                             capture_output=True, text=True, timeout=180)
+    started = subprocess.run(
+        [str(REPO / "scripts" / "llm-test"), "start", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     if started.returncode != 0:
         pytest.fail(f"the LLM server did not start: {started.stderr[-2000:]}")
     try:
@@ -41,9 +47,11 @@ def openai_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def openai_settings_values(openai_url: str) -> dict[str, str]:
-    return {"openai_base_url": openai_url,
-            "openai_model": os.environ.get("AUBE_TEST_OPENAI_MODEL", ""),
-            "openai_api_key": os.environ.get("AUBE_TEST_OPENAI_API_KEY", "")}
+    return {
+        "openai_base_url": openai_url,
+        "openai_model": os.environ.get("AUBE_TEST_OPENAI_MODEL", ""),
+        "openai_api_key": os.environ.get("AUBE_TEST_OPENAI_API_KEY", ""),
+    }
 
 
 @pytest.fixture(scope="session")

@@ -48,7 +48,9 @@ def test_a_per_user_budget_caps_one_user_only() -> None:
 
 
 def test_capacity_projection() -> None:
-    work = Work(shared_prompt=40_000, shared_completion=10_000, user_prompt=800, user_completion=200)
+    work = Work(
+        shared_prompt=40_000, shared_completion=10_000, user_prompt=800, user_completion=200
+    )
     tp = Throughput(completion=1000, prompt=10_000)
     p = project(work, tp, users=1000, night_hours=1, price_per_hour=3.0)
     assert p.shared_seconds == pytest.approx(4 + 10)
@@ -75,17 +77,42 @@ def test_the_ratio_to_a_per_user_agent_grows_with_users() -> None:
 
 def test_a_day_report_splits_shared_and_per_user() -> None:
     def row(stage, purpose, story=None, user=None, edition=None, p=0, c=0, s=0.0, calls=1):
-        return {"stage": stage, "purpose": purpose, "story_id": story, "user_id": user,
-                "edition_id": edition, "backend": "b", "model": "m", "calls": calls,
-                "prompt_tokens": p, "completion_tokens": c, "cached_tokens": 0, "seconds": s,
-                "failed": 0}
-    report = day_cost("2026-01-01", [
-        row("shared", "summary", story=1, p=500, c=100, s=2.0),
-        row("shared", "summary-retry", story=1, p=700, c=100, s=2.5),
-        row("shared", "summary-fallback-unfaithful", story=1),
-        row("per-user", "personal-line", story=1, user=7, edition=70, p=120, c=20, s=0.5, calls=2),
-        row("per-user", "personal-line", story=1, user=8, edition=80, p=60, c=10, s=0.25),
-    ])
+        return {
+            "stage": stage,
+            "purpose": purpose,
+            "story_id": story,
+            "user_id": user,
+            "edition_id": edition,
+            "backend": "b",
+            "model": "m",
+            "calls": calls,
+            "prompt_tokens": p,
+            "completion_tokens": c,
+            "cached_tokens": 0,
+            "seconds": s,
+            "failed": 0,
+        }
+
+    report = day_cost(
+        "2026-01-01",
+        [
+            row("shared", "summary", story=1, p=500, c=100, s=2.0),
+            row("shared", "summary-retry", story=1, p=700, c=100, s=2.5),
+            row("shared", "summary-fallback-unfaithful", story=1),
+            row(
+                "per-user",
+                "personal-line",
+                story=1,
+                user=7,
+                edition=70,
+                p=120,
+                c=20,
+                s=0.5,
+                calls=2,
+            ),
+            row("per-user", "personal-line", story=1, user=8, edition=80, p=60, c=10, s=0.25),
+        ],
+    )
     assert report.shared.tokens == 1400 and report.shared.calls == 2
     assert report.per_user.tokens == 210 and report.per_user.calls == 3
     assert report.stories[1].tokens == 1400

@@ -18,29 +18,45 @@ SCHEMA = {"type": "object", "properties": {"line": {"type": "string"}}, "require
 
 
 def _completion(text: str) -> dict:
-    return {"id": "c1", "object": "chat.completion", "created": 0, "model": "served-model",
-            "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": text}}],
-            "usage": {"prompt_tokens": 11, "completion_tokens": 3, "total_tokens": 14,
-                      "prompt_tokens_details": {"cached_tokens": 8}}}
+    return {
+        "id": "c1",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "served-model",
+        "choices": [
+            {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}
+        ],
+        "usage": {
+            "prompt_tokens": 11,
+            "completion_tokens": 3,
+            "total_tokens": 14,
+            "prompt_tokens_details": {"cached_tokens": 8},
+        },
+    }
 
 
 def _request(content: str = "hi", schema: dict | None = None) -> ChatRequest:
-    return ChatRequest((Message("system", "Be brief."), Message("user", content)), max_tokens=8,
-                       schema=schema)
+    return ChatRequest(
+        (Message("system", "Be brief."), Message("user", content)), max_tokens=8, schema=schema
+    )
 
 
 def _backend(server: HTTPServer, **kw) -> tuple[OpenAICompatBackend, list[float]]:
     slept: list[float] = []
-    backend = OpenAICompatBackend(server.url_for("/v1"), model="m", concurrency=1,
-                                  timeout=5, sleep=slept.append, **kw)
+    backend = OpenAICompatBackend(
+        server.url_for("/v1"), model="m", concurrency=1, timeout=5, sleep=slept.append, **kw
+    )
     return backend, slept
 
 
 def test_busy_server_is_retried_with_exponential_backoff(httpserver: HTTPServer) -> None:
-    answers = iter([Response("busy", 503), Response("busy", 429, headers={"Retry-After": "3"}),
-                    Response(json.dumps(_completion("hello")), 200,
-                             content_type="application/json")])
+    answers = iter(
+        [
+            Response("busy", 503),
+            Response("busy", 429, headers={"Retry-After": "3"}),
+            Response(json.dumps(_completion("hello")), 200, content_type="application/json"),
+        ]
+    )
     httpserver.expect_request("/v1/chat/completions").respond_with_handler(lambda r: next(answers))
     backend, slept = _backend(httpserver, retries=2, backoff=1.0)
     [result] = backend.complete([_request()])
@@ -50,12 +66,15 @@ def test_busy_server_is_retried_with_exponential_backoff(httpserver: HTTPServer)
     assert slept == [1.0, 3.0]  # 1 s, then the server's Retry-After over the doubled 2 s
 
 
-def test_a_request_that_keeps_failing_is_reported_and_the_others_kept(httpserver: HTTPServer) -> None:
+def test_a_request_that_keeps_failing_is_reported_and_the_others_kept(
+    httpserver: HTTPServer,
+) -> None:
     def handler(request: Request) -> Response:
         body = request.get_json()
         if body["messages"][-1]["content"] == "bad":
             return Response("down", 502)
         return Response(json.dumps(_completion("fine")), 200, content_type="application/json")
+
     httpserver.expect_request("/v1/chat/completions").respond_with_handler(handler)
     backend, slept = _backend(httpserver, retries=1, backoff=0.5)
     good, bad = backend.complete([_request("good"), _request("bad")])
@@ -71,10 +90,21 @@ def test_structured_output_falls_back_to_what_the_server_accepts(httpserver: HTT
         fmt = request.get_json().get("response_format")
         seen.append(fmt)
         if fmt and fmt["type"] == "json_schema":  # as llama-cpp-python's server answers
-            return Response(json.dumps({"error": {"message": "response_format.type: Input "
-                                                  "should be 'text' or 'json_object'"}}), 500)
-        return Response(json.dumps(_completion('{"line": "ok"}')), 200,
-                        content_type="application/json")
+            return Response(
+                json.dumps(
+                    {
+                        "error": {
+                            "message": "response_format.type: Input "
+                            "should be 'text' or 'json_object'"
+                        }
+                    }
+                ),
+                500,
+            )
+        return Response(
+            json.dumps(_completion('{"line": "ok"}')), 200, content_type="application/json"
+        )
+
     httpserver.expect_request("/v1/chat/completions").respond_with_handler(handler)
     backend, slept = _backend(httpserver, retries=2)
     assert backend.complete([_request(schema=SCHEMA)])[0].text == '{"line": "ok"}'
@@ -87,7 +117,8 @@ def test_structured_output_falls_back_to_what_the_server_accepts(httpserver: HTT
 
 def test_the_model_defaults_to_the_first_one_served(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/v1/models").respond_with_json(
-        {"object": "list", "data": [{"id": "smol", "object": "model", "owned_by": "me"}]})
+        {"object": "list", "data": [{"id": "smol", "object": "model", "owned_by": "me"}]}
+    )
     assert OpenAICompatBackend(httpserver.url_for("/v1")).model == "smol"
 
 

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import pytest
 from pydantic import BaseModel, Field
+from summarize.scripted_llm import FED, T0, TIKTOK, make_story
 
 from aube.clock import fixed_clock
 from aube.config import load_settings
@@ -18,7 +19,6 @@ from aube.llm.structured import ask, schema_of
 from aube.store import Store
 from aube.summarize.base import get_summarizer
 from aube.summarize.stage import summarize_stories
-from summarize.scripted_llm import FED, T0, TIKTOK, make_story
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -30,11 +30,19 @@ class Brief(BaseModel):
 
 def _request(**kw) -> ChatRequest:
     return ChatRequest(
-        (Message("system", "You write short news briefs as JSON."),
-         Message("user", "Report: The Federal Reserve cut its benchmark rate by a quarter point "
-                         "on Wednesday, its first cut this year. Write a headline and one "
-                         "sentence.")),
-        max_tokens=120, schema=schema_of(Brief), **kw)
+        (
+            Message("system", "You write short news briefs as JSON."),
+            Message(
+                "user",
+                "Report: The Federal Reserve cut its benchmark rate by a quarter point "
+                "on Wednesday, its first cut this year. Write a headline and one "
+                "sentence.",
+            ),
+        ),
+        max_tokens=120,
+        schema=schema_of(Brief),
+        **kw,
+    )
 
 
 def _check_backend(backend, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -51,8 +59,9 @@ def _check_backend(backend, tmp_path) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_openai_backend_against_a_real_server(openai_settings_values, tmp_path) -> None:
-    backend = get_backend("openai", load_settings(data_dir=tmp_path / "d",
-                                                  **openai_settings_values))
+    backend = get_backend(
+        "openai", load_settings(data_dir=tmp_path / "d", **openai_settings_values)
+    )
     _check_backend(backend, tmp_path)
 
 
@@ -62,12 +71,19 @@ def test_llama_cpp_backend_in_process(llama_available, tmp_path) -> None:
     _check_backend(backend, tmp_path)
 
 
-def test_real_model_summaries_are_checked_and_paid_for_once(openai_settings_values, tmp_path) -> None:
+def test_real_model_summaries_are_checked_and_paid_for_once(
+    openai_settings_values, tmp_path
+) -> None:
     """The whole summary path with a real (tiny) model: whatever it writes, a reader gets a
     faithful LLM summary or the extractive one, the outcome is recorded, and a rerun is free."""
-    settings = load_settings(data_dir=tmp_path / "data", embed_backend="hashing",
-                             summary_backend="llm", llm_backend="openai", llm_max_tokens=200,
-                             **openai_settings_values)
+    settings = load_settings(
+        data_dir=tmp_path / "data",
+        embed_backend="hashing",
+        summary_backend="llm",
+        llm_backend="openai",
+        llm_max_tokens=200,
+        **openai_settings_values,
+    )
     store = Store.open(settings)
     ids = [make_story(store, FED, 1), make_story(store, TIKTOK, 10)]
     summarize_stories(store, get_summarizer("llm", settings), ids, clock=fixed_clock(T0))
@@ -76,6 +92,7 @@ def test_real_model_summaries_are_checked_and_paid_for_once(openai_settings_valu
         assert story.summary_backend in ("llm", "extractive") and story.headline
     calls = store.llm_spent(since=T0 - timedelta(days=1))
     assert calls.tokens > 0
-    summarize_stories(store, get_summarizer("llm", settings), ids,
-                      clock=fixed_clock(T0 + timedelta(hours=1)))
+    summarize_stories(
+        store, get_summarizer("llm", settings), ids, clock=fixed_clock(T0 + timedelta(hours=1))
+    )
     assert store.llm_spent(since=T0 - timedelta(days=1)) == calls

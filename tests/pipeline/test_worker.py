@@ -42,8 +42,9 @@ class MovingClock:
 
 
 def settings_for(sink: MailSink, tmp_path: Path, **more: object) -> Settings:
-    return load_settings(data_dir=tmp_path / "data", embed_backend="hashing",
-                         **sink.settings(**more))
+    return load_settings(
+        data_dir=tmp_path / "data", embed_backend="hashing", **sink.settings(**more)
+    )
 
 
 def by_recipient(sink: MailSink) -> Counter[str]:
@@ -56,10 +57,16 @@ def test_a_day_across_time_zones_each_on_time_and_once(tmp_path: Path) -> None:
         store = Store.open(settings)
         start = DAY - timedelta(hours=12)  # 27 Nov, 12:00 UTC
         add_news(store, settings, start)
-        zones = {"tokyo": "Asia/Tokyo", "paris": "Europe/Paris", "newyork": "America/New_York",
-                 "kolkata": "Asia/Kolkata"}
-        users = {h: add_reader(store, settings, h, start - timedelta(days=3), timezone=tz)
-                 for h, tz in zones.items()}
+        zones = {
+            "tokyo": "Asia/Tokyo",
+            "paris": "Europe/Paris",
+            "newyork": "America/New_York",
+            "kolkata": "Asia/Kolkata",
+        }
+        users = {
+            h: add_reader(store, settings, h, start - timedelta(days=3), timezone=tz)
+            for h, tz in zones.items()
+        }
         for u in users.values():
             service.enable_email(store, settings, u, now=start)
         clock = MovingClock(start)
@@ -71,8 +78,10 @@ def test_a_day_across_time_zones_each_on_time_and_once(tmp_path: Path) -> None:
                 add_news(store, settings, clock.at, tag="evening")
         sink.wait_for(8)
 
-        received = Counter((got.recipients[0], got.message["Subject"].split(":")[0])
-                           for got in sink.handler.messages())
+        received = Counter(
+            (got.recipients[0], got.message["Subject"].split(":")[0])
+            for got in sink.handler.messages()
+        )
         assert set(received.values()) == {1}, "an edition was sent twice"
         for handle, u in users.items():
             morning = datetime(2026, 11, 28, 7, 0, tzinfo=ZoneInfo(u.timezone))
@@ -94,16 +103,31 @@ def test_after_downtime_today_goes_out_late_and_yesterday_never(tmp_path: Path) 
         store = Store.open(settings)
         now = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)  # 15:00 in New York
         add_news(store, settings, now - timedelta(hours=10))  # the night's news, before 07:00 there
-        u = add_reader(store, settings, "nina", now - timedelta(days=5), timezone="America/New_York")
+        u = add_reader(
+            store, settings, "nina", now - timedelta(days=5), timezone="America/New_York"
+        )
         channel = service.enable_email(store, settings, u, now=now - timedelta(days=2))
         # Yesterday a delivery failed and was waiting for its retry when the worker went down.
         yesterday = now - timedelta(days=1)
-        claim = store.claim_delivery(user_id=u.id, channel_id=channel.id, kind="email",
-                                     date="2026-11-27", edition_id=None, worker="old",
-                                     now=yesterday, lease_until=yesterday + timedelta(minutes=5))
+        claim = store.claim_delivery(
+            user_id=u.id,
+            channel_id=channel.id,
+            kind="email",
+            date="2026-11-27",
+            edition_id=None,
+            worker="old",
+            now=yesterday,
+            lease_until=yesterday + timedelta(minutes=5),
+        )
         assert claim is not None
-        store.finish_delivery(claim.id, worker="old", now=yesterday, status="retry",
-                              error="451 try later", next_attempt_at=yesterday + timedelta(minutes=1))
+        store.finish_delivery(
+            claim.id,
+            worker="old",
+            now=yesterday,
+            status="retry",
+            error="451 try later",
+            next_attempt_at=yesterday + timedelta(minutes=1),
+        )
 
         report = Worker(store, settings, fixed_clock(now)).run_once(kinds=PERSONAL_KINDS)
         assert report.counts["sent"] == 1 and report.counts["expired"] == 1
@@ -114,7 +138,8 @@ def test_after_downtime_today_goes_out_late_and_yesterday_never(tmp_path: Path) 
         assert old.status == "failed" and "never sent" in (old.error or "")
         assert store.get_edition(u.id, "2026-11-27") is None  # a past day is not even built
         again = Worker(store, settings, fixed_clock(now + timedelta(hours=1))).run_once(
-            kinds=PERSONAL_KINDS)
+            kinds=PERSONAL_KINDS
+        )
         assert again.jobs == 0 and len(sink.handler.messages()) == 1
         store.close()
 
@@ -131,12 +156,20 @@ def test_failures_are_retried_with_backoff_and_block_no_one(tmp_path: Path) -> N
 
     handler.handle_RCPT = rcpt  # type: ignore[method-assign]
     with MailSink(handler) as sink:
-        settings = settings_for(sink, tmp_path, delivery_backoff_seconds=60,
-                                delivery_backoff_max_seconds=600, delivery_retries=3)
+        settings = settings_for(
+            sink,
+            tmp_path,
+            delivery_backoff_seconds=60,
+            delivery_backoff_max_seconds=600,
+            delivery_retries=3,
+        )
         store = Store.open(settings)
         t0 = DAY + timedelta(hours=7)
         add_news(store, settings, t0 - timedelta(hours=1))
-        people = {h: add_reader(store, settings, h, t0 - timedelta(days=2)) for h in ("ada", "bob", "carol")}
+        people = {
+            h: add_reader(store, settings, h, t0 - timedelta(days=2))
+            for h in ("ada", "bob", "carol")
+        }
         for u in people.values():
             service.enable_email(store, settings, u, now=t0)
         clock = MovingClock(t0)
@@ -164,7 +197,9 @@ def test_failures_are_retried_with_backoff_and_block_no_one(tmp_path: Path) -> N
         clock.at = ada.next_attempt_at
         assert worker.run_once(kinds=PERSONAL_KINDS).counts["sent"] == 1
         assert by_recipient(sink) == {"bob@mail.example": 1, "ada@mail.example": 1}
-        assert store.get_delivery(ada.id).status == "sent" and store.get_delivery(ada.id).error is None
+        assert (
+            store.get_delivery(ada.id).status == "sent" and store.get_delivery(ada.id).error is None
+        )
         # Every tick that delivered is a recorded run; failures make it "partial".
         runs = store.list_runs(job="deliver")
         assert [r.status for r in runs][-1] == "partial" and runs[0].status == "ok"
@@ -194,7 +229,9 @@ def test_an_edition_with_no_cards_is_skipped_unless_asked(tmp_path: Path) -> Non
     with MailSink() as sink:
         now = DAY + timedelta(hours=9)
         for send_empty in (False, True):
-            settings = settings_for(sink, tmp_path / str(send_empty), delivery_send_empty=send_empty)
+            settings = settings_for(
+                sink, tmp_path / str(send_empty), delivery_send_empty=send_empty
+            )
             store = Store.open(settings)  # no news at all
             u = add_reader(store, settings, "ada", now - timedelta(days=1))
             service.enable_email(store, settings, u, now=now)
@@ -218,12 +255,32 @@ def test_leases_take_over_a_dead_claim_and_never_resend_a_dead_send(tmp_path: Pa
         editions(store, settings, clock=fixed_clock(t0))
         lease = t0 + timedelta(seconds=60)
         # A worker claimed ada's delivery and died before sending anything…
-        dead_a = store.claim_delivery(user_id=a.id, channel_id=ca.id, kind="email", date="2026-11-28",
-                                      edition_id=None, worker="dead", now=t0, lease_until=lease)
+        dead_a = store.claim_delivery(
+            user_id=a.id,
+            channel_id=ca.id,
+            kind="email",
+            date="2026-11-28",
+            edition_id=None,
+            worker="dead",
+            now=t0,
+            lease_until=lease,
+        )
         # …and bob's, and died while sending it (it may have left).
-        dead_b = store.claim_delivery(user_id=b.id, channel_id=cb.id, kind="email", date="2026-11-28",
-                                      edition_id=None, worker="dead", now=t0, lease_until=lease)
-        assert dead_a and dead_b and store.begin_sending(dead_b.id, worker="dead", now=t0, lease_until=lease)
+        dead_b = store.claim_delivery(
+            user_id=b.id,
+            channel_id=cb.id,
+            kind="email",
+            date="2026-11-28",
+            edition_id=None,
+            worker="dead",
+            now=t0,
+            lease_until=lease,
+        )
+        assert (
+            dead_a
+            and dead_b
+            and store.begin_sending(dead_b.id, worker="dead", now=t0, lease_until=lease)
+        )
 
         clock = MovingClock(t0 + timedelta(seconds=30))
         worker = Worker(store, settings, clock)
@@ -250,18 +307,27 @@ def test_leases_take_over_a_dead_claim_and_never_resend_a_dead_send(tmp_path: Pa
 def test_two_workers_at_once_never_send_twice(any_store: Store, tmp_path: Path) -> None:
     url = any_store.engine.url.render_as_string(hide_password=False)
     with MailSink(MailHandler(delay=0.02)) as sink:
-        settings = load_settings(data_dir=tmp_path / "data", database_url=url,
-                                 embed_backend="hashing", worker_concurrency=4, **sink.settings())
+        settings = load_settings(
+            data_dir=tmp_path / "data",
+            database_url=url,
+            embed_backend="hashing",
+            worker_concurrency=4,
+            **sink.settings(),
+        )
         t0 = DAY + timedelta(hours=7, minutes=1)
         add_news(any_store, settings, t0 - timedelta(hours=1))
-        people = [add_reader(any_store, settings, f"user{n}", t0 - timedelta(days=1)) for n in range(24)]
+        people = [
+            add_reader(any_store, settings, f"user{n}", t0 - timedelta(days=1)) for n in range(24)
+        ]
         for u in people:
             service.enable_email(any_store, settings, u, now=t0)
             service.create_feed(any_store, u, now=t0)
         editions(any_store, settings, clock=fixed_clock(t0))
 
         stores = [Store(make_engine(url)) for _ in range(2)]  # as two processes would
-        workers = [Worker(s, settings, fixed_clock(t0), name=f"worker-{n}") for n, s in enumerate(stores)]
+        workers = [
+            Worker(s, settings, fixed_clock(t0), name=f"worker-{n}") for n, s in enumerate(stores)
+        ]
         reports = [None, None]
         go = threading.Barrier(2)
 
@@ -292,15 +358,22 @@ def test_shared_work_runs_every_interval(tmp_path: Path) -> None:
     server.start()
     try:
         now = DAY + timedelta(hours=3)
-        item = ("<item><title>Rust 2027 edition ships</title><link>https://r.example/1</link>"
-                "<guid>r1</guid><description>The Rust project released its 2027 edition today."
-                "</description><pubDate>Sat, 28 Nov 2026 02:00:00 GMT</pubDate></item>")
+        item = (
+            "<item><title>Rust 2027 edition ships</title><link>https://r.example/1</link>"
+            "<guid>r1</guid><description>The Rust project released its 2027 edition today."
+            "</description><pubDate>Sat, 28 Nov 2026 02:00:00 GMT</pubDate></item>"
+        )
         server.expect_request("/feed.xml").respond_with_data(
             f'<?xml version="1.0"?><rss version="2.0"><channel><title>R</title>{item}</channel></rss>',
-            content_type="application/rss+xml")
-        settings = load_settings(data_dir=tmp_path / "data", embed_backend="hashing",
-                                 fetch_allow_networks=["127.0.0.0/8"], ingest_interval_minutes=60,
-                                 ingest_full_text="never")
+            content_type="application/rss+xml",
+        )
+        settings = load_settings(
+            data_dir=tmp_path / "data",
+            embed_backend="hashing",
+            fetch_allow_networks=["127.0.0.0/8"],
+            ingest_interval_minutes=60,
+            ingest_full_text="never",
+        )
         store = Store.open(settings)
         store.add_source(server.url_for("/feed.xml"), now=now)
         clock = MovingClock(now)
@@ -327,8 +400,12 @@ def test_runs_beside_a_web_app(tmp_path: Path) -> None:
         add_news(store, settings, now - timedelta(hours=30))
         for job in ("ingest", "stories"):
             store.finish_run(store.start_run(job, now=now), now=now, status="ok", counts={})
-        service.enable_email(store, settings, add_reader(store, settings, "ada", now - timedelta(days=1),
-                                                         morning="00:00"), now=now)
+        service.enable_email(
+            store,
+            settings,
+            add_reader(store, settings, "ada", now - timedelta(days=1), morning="00:00"),
+            now=now,
+        )
 
         async def serve() -> None:
             task = asyncio.create_task(lifespan_task(store, settings))
@@ -351,9 +428,21 @@ def test_runs_beside_a_web_app(tmp_path: Path) -> None:
 def _zones_awake(now: datetime, count: int) -> list[str]:
     """Time zones where it is now between 01:00 and 22:00, so a 00:00 morning has passed today
     and the day does not end during the test."""
-    candidates = ["UTC", "Europe/Paris", "Europe/Helsinki", "Asia/Kolkata", "Asia/Tokyo",
-                  "Australia/Sydney", "Pacific/Auckland", "America/Sao_Paulo", "America/New_York",
-                  "America/Chicago", "America/Los_Angeles", "Pacific/Honolulu", "Asia/Dubai"]
+    candidates = [
+        "UTC",
+        "Europe/Paris",
+        "Europe/Helsinki",
+        "Asia/Kolkata",
+        "Asia/Tokyo",
+        "Australia/Sydney",
+        "Pacific/Auckland",
+        "America/Sao_Paulo",
+        "America/New_York",
+        "America/Chicago",
+        "America/Los_Angeles",
+        "Pacific/Honolulu",
+        "Asia/Dubai",
+    ]
     awake = [z for z in candidates if 1 <= now.astimezone(ZoneInfo(z)).hour < 22]
     return [awake[n % len(awake)] for n in range(count)]
 
@@ -364,7 +453,9 @@ def test_killed_mid_run_and_restarted_nothing_is_sent_twice(tmp_path: Path) -> N
     users, concurrency = 60, 4
     handler = MailHandler(delay=0.12)
     with MailSink(handler) as sink:
-        settings = load_settings(data_dir=tmp_path / "data", embed_backend="hashing", **sink.settings())
+        settings = load_settings(
+            data_dir=tmp_path / "data", embed_backend="hashing", **sink.settings()
+        )
         store = Store.open(settings)
         now = datetime.now(UTC)
         # Yesterday's news: before every reader's local midnight, within the edition window.
@@ -372,24 +463,39 @@ def test_killed_mid_run_and_restarted_nothing_is_sent_twice(tmp_path: Path) -> N
         for job in ("ingest", "stories"):  # the shared work is done: this test is about deliveries
             store.finish_run(store.start_run(job, now=now), now=now, status="ok", counts={})
         for n, zone in enumerate(_zones_awake(now, users)):
-            u = add_reader(store, settings, f"reader{n}", now - timedelta(days=1), timezone=zone,
-                           morning="00:00")
+            u = add_reader(
+                store,
+                settings,
+                f"reader{n}",
+                now - timedelta(days=1),
+                timezone=zone,
+                morning="00:00",
+            )
             service.enable_email(store, settings, u, now=now)
         store.close()
 
-        env = {**os.environ, "AUBE_DATA_DIR": str(tmp_path / "data"), "AUBE_EMBED_BACKEND": "hashing",
-               "AUBE_SMTP_HOST": "127.0.0.1", "AUBE_SMTP_PORT": str(sink.port),
-               "AUBE_SMTP_SECURITY": "none", "AUBE_MAIL_FROM": "Aube <briefing@aube.example>",
-               "AUBE_WORKER_TICK_SECONDS": "0.2", "AUBE_WORKER_CONCURRENCY": str(concurrency),
-               "AUBE_DELIVERY_LEASE_SECONDS": "3", "AUBE_INGEST_INTERVAL_MINUTES": "1440"}
+        env = {
+            **os.environ,
+            "AUBE_DATA_DIR": str(tmp_path / "data"),
+            "AUBE_EMBED_BACKEND": "hashing",
+            "AUBE_SMTP_HOST": "127.0.0.1",
+            "AUBE_SMTP_PORT": str(sink.port),
+            "AUBE_SMTP_SECURITY": "none",
+            "AUBE_MAIL_FROM": "Aube <briefing@aube.example>",
+            "AUBE_WORKER_TICK_SECONDS": "0.2",
+            "AUBE_WORKER_CONCURRENCY": str(concurrency),
+            "AUBE_DELIVERY_LEASE_SECONDS": "3",
+            "AUBE_INGEST_INTERVAL_MINUTES": "1440",
+        }
         command = [sys.executable, "-c", "from aube.cli import main; main()", "worker"]
 
         logs = []
 
         def start(name: str) -> subprocess.Popen:
             logs.append((tmp_path / f"{name}.log").open("w"))
-            return subprocess.Popen(command, env=env, cwd=REPO, stdout=logs[-1],
-                                    stderr=subprocess.STDOUT)
+            return subprocess.Popen(
+                command, env=env, cwd=REPO, stdout=logs[-1], stderr=subprocess.STDOUT
+            )
 
         first = start("first")
         deadline = time.monotonic() + 90
@@ -433,5 +539,6 @@ def test_killed_mid_run_and_restarted_nothing_is_sent_twice(tmp_path: Path) -> N
     assert len(unknown) <= concurrency
     assert sent <= set(message_ids)
     assert len(received) == len(sent) + sum(
-        f"<aube.{d.date}.{d.id}@aube.example>" in message_ids for d in unknown)
+        f"<aube.{d.date}.{d.id}@aube.example>" in message_ids for d in unknown
+    )
     assert len(received) > at_kill  # the second worker finished the job

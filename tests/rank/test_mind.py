@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support import SHARED_DATA, needs_shared_data
 
 from aube.enrich.embed import get_embedder
 from aube.errors import InvalidInput
 from aube.rank.mind import evaluate_mind, read_behaviors, read_news
-from support import SHARED_DATA, needs_shared_data
 
 MIND = SHARED_DATA / "mind_small_subset_farabi"
 

@@ -19,26 +19,38 @@ def unit(*parts: tuple[int, float]) -> np.ndarray:
 
 
 # Topic axes: 0 economy, 1 sport, 2 tech, 3 crypto, 4..7 noise.
-STORIES = np.stack([
-    unit((0, 1.0)),              # 0 economy
-    unit((0, 1.0), (4, 0.3)),    # 1 economy, near-duplicate of 0
-    unit((1, 1.0)),              # 2 sport
-    unit((2, 1.0)),              # 3 tech
-    unit((3, 1.0), (2, 0.6)),    # 4 crypto (a tech angle)
-    unit((5, 1.0)),              # 5 unrelated, widely covered
-    unit((0, 0.7), (6, 0.7)),    # 6 economy, another angle
-    unit((0, 0.6), (7, 0.8)),    # 7 economy, a third angle
-])
+STORIES = np.stack(
+    [
+        unit((0, 1.0)),  # 0 economy
+        unit((0, 1.0), (4, 0.3)),  # 1 economy, near-duplicate of 0
+        unit((1, 1.0)),  # 2 sport
+        unit((2, 1.0)),  # 3 tech
+        unit((3, 1.0), (2, 0.6)),  # 4 crypto (a tech angle)
+        unit((5, 1.0)),  # 5 unrelated, widely covered
+        unit((0, 0.7), (6, 0.7)),  # 6 economy, another angle
+        unit((0, 0.6), (7, 0.8)),  # 7 economy, a third angle
+    ]
+)
 PUBLISHERS = np.array([2, 2, 1, 1, 1, 6, 1, 1], dtype=np.float32)
 
 
-def batch(interests: list[tuple[int, np.ndarray, float, int, bool]], n_users: int = 1, *,
-          size: int = 8, shown: dict[tuple[int, int], int] | None = None,
-          versions: np.ndarray | None = None, lexical: sparse.spmatrix | None = None,
-          suppressed: set[tuple[int, int]] = frozenset()) -> tuple[StoryBatch, UserBatch]:
+def batch(
+    interests: list[tuple[int, np.ndarray, float, int, bool]],
+    n_users: int = 1,
+    *,
+    size: int = 8,
+    shown: dict[tuple[int, int], int] | None = None,
+    versions: np.ndarray | None = None,
+    lexical: sparse.spmatrix | None = None,
+    suppressed: set[tuple[int, int]] = frozenset(),
+) -> tuple[StoryBatch, UserBatch]:
     n = len(STORIES)
-    stories = StoryBatch(STORIES, PUBLISHERS, np.zeros(n), versions if versions is not None
-                         else np.ones(n, dtype=np.int64))
+    stories = StoryBatch(
+        STORIES,
+        PUBLISHERS,
+        np.zeros(n),
+        versions if versions is not None else np.ones(n, dtype=np.int64),
+    )
     shown_version = np.zeros((n_users, n), dtype=np.int64)
     for (u, s), v in (shown or {}).items():
         shown_version[u, s] = v
@@ -46,10 +58,14 @@ def batch(interests: list[tuple[int, np.ndarray, float, int, bool]], n_users: in
     for u, s in suppressed:
         supp[u, s] = True
     users = UserBatch(
-        sizes=np.full(n_users, size), allowed=np.ones((n_users, n), dtype=bool),
-        shown_version=shown_version, suppressed=supp,
+        sizes=np.full(n_users, size),
+        allowed=np.ones((n_users, n), dtype=bool),
+        shown_version=shown_version,
+        suppressed=supp,
         interest_user=np.array([i[0] for i in interests], dtype=np.int64),
-        interest_vectors=np.stack([i[1] for i in interests]) if interests else np.zeros((0, D), np.float32),
+        interest_vectors=np.stack([i[1] for i in interests])
+        if interests
+        else np.zeros((0, D), np.float32),
         interest_weights=np.array([i[2] for i in interests], dtype=np.float32),
         interest_signs=np.array([i[3] for i in interests], dtype=np.int64),
         interest_hard=np.array([i[4] for i in interests], dtype=bool),
@@ -122,8 +138,15 @@ def test_many_users_at_once_match_one_at_a_time() -> None:
     for u in range(30):
         for _ in range(rng.integers(1, 4)):
             axis = int(rng.integers(0, 4))
-            interests.append((u, unit((axis, 1.0), (int(rng.integers(4, 8)), 0.3)), float(rng.uniform(0.5, 2)),
-                              1 if rng.random() > 0.2 else -1, False))
+            interests.append(
+                (
+                    u,
+                    unit((axis, 1.0), (int(rng.integers(4, 8)), 0.3)),
+                    float(rng.uniform(0.5, 2)),
+                    1 if rng.random() > 0.2 else -1,
+                    False,
+                )
+            )
     interests.sort(key=lambda i: i[0])
     stories, users = batch(interests, n_users=30, size=4)
     together = select(stories, users, P)

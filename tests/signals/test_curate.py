@@ -12,16 +12,19 @@ from aube.signals.curate import parse_request
 NOW = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)  # a Saturday
 
 
-@pytest.mark.parametrize(("text", "action", "topic"), [
-    ("more on the Rust 2027 edition", "more", "Rust 2027 edition"),
-    ("nothing about crypto", "none", "crypto"),
-    ("Please, no more celebrity gossip!", "none", "celebrity gossip"),
-    ("I am not interested in sports", "none", "sports"),
-    ("less football", "less", "football"),
-    ("recap the F1 race", "recap", "F1 race"),
-    ("keep me posted on the Fed", "more", "Fed"),
-    ("climate policy", "more", "climate policy"),
-])
+@pytest.mark.parametrize(
+    ("text", "action", "topic"),
+    [
+        ("more on the Rust 2027 edition", "more", "Rust 2027 edition"),
+        ("nothing about crypto", "none", "crypto"),
+        ("Please, no more celebrity gossip!", "none", "celebrity gossip"),
+        ("I am not interested in sports", "none", "sports"),
+        ("less football", "less", "football"),
+        ("recap the F1 race", "recap", "F1 race"),
+        ("keep me posted on the Fed", "more", "Fed"),
+        ("climate policy", "more", "climate policy"),
+    ],
+)
 def test_actions_and_topics(text: str, action: str, topic: str) -> None:
     intent = parse_request(text, now=NOW)
     assert (intent.action, intent.topic) == (action, topic)
@@ -47,8 +50,19 @@ def test_durations_and_dates() -> None:
     assert until.topic == "Fed" and until.expires_at.date().isoformat() == "2026-12-05"
 
 
-@pytest.mark.parametrize("text", ["", "   ", "more", "nothing about", "asdf qwer zxcv", "!!!", "x" * 400,
-                                  "more on the Fed until 2020-01-01"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "more",
+        "nothing about",
+        "asdf qwer zxcv",
+        "!!!",
+        "x" * 400,
+        "more on the Fed until 2020-01-01",
+    ],
+)
 def test_nonsense_is_refused_with_a_hint(text: str) -> None:
     with pytest.raises(InvalidInput):
         parse_request(text, now=NOW)

@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from support import SHARED_DATA, needs_shared_data
 
 from aube.errors import InvalidInput
 from aube.signals.chatgpt import parse_chatgpt_export
 from aube.signals.notes import parse_notes, read_notes_source
-from support import SHARED_DATA, needs_shared_data
 
 NOW = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
 EXPORTS = SHARED_DATA / "chatgpt_exports"
@@ -25,13 +25,25 @@ def conversation(title: str, *questions: str, created: float = 1_760_000_000.0) 
     for i, q in enumerate(questions):
         for role, text in (("user", q), ("assistant", f"An answer about {title}.")):
             node = f"n{i}{role[0]}"
-            mapping[node] = {"id": node, "parent": parent, "children": [],
-                             "message": {"author": {"role": role}, "create_time": created,
-                                         "content": {"content_type": "text", "parts": [text]}}}
+            mapping[node] = {
+                "id": node,
+                "parent": parent,
+                "children": [],
+                "message": {
+                    "author": {"role": role},
+                    "create_time": created,
+                    "content": {"content_type": "text", "parts": [text]},
+                },
+            }
             mapping[parent]["children"] = [node]
             parent = node
-    return {"title": title, "create_time": created, "update_time": created, "mapping": mapping,
-            "current_node": parent}
+    return {
+        "title": title,
+        "create_time": created,
+        "update_time": created,
+        "mapping": mapping,
+        "current_node": parent,
+    }
 
 
 @needs_shared_data
@@ -46,8 +58,14 @@ def test_real_export_late_2023_schema() -> None:
 
 
 @needs_shared_data
-@pytest.mark.parametrize("name", ["abekek_conversations.json", "ctxray_chatgpt_conversations.json",
-                                  "looselips_examples_conversations.json"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "abekek_conversations.json",
+        "ctxray_chatgpt_conversations.json",
+        "looselips_examples_conversations.json",
+    ],
+)
 def test_fixture_exports(name: str) -> None:
     data = (EXPORTS / "fixtures" / name).read_bytes()
     result = parse_chatgpt_export(data, name=name, now=NOW)
@@ -64,13 +82,16 @@ def test_zip_export_and_only_user_words() -> None:
     assert result.documents[0].text == "How do lifetimes work in Rust?"
 
 
-@pytest.mark.parametrize(("data", "fault"), [
-    (b"{not json", "not valid JSON"),
-    (b'{"a": 1}', "not a list of conversations"),
-    (b"[]", "no usable conversation"),
-    (json.dumps([{"title": "x", "messages": []}]).encode(), "unknown export schema"),
-    (b"PK\x03\x04garbage", "not a readable zip"),
-])
+@pytest.mark.parametrize(
+    ("data", "fault"),
+    [
+        (b"{not json", "not valid JSON"),
+        (b'{"a": 1}', "not a list of conversations"),
+        (b"[]", "no usable conversation"),
+        (json.dumps([{"title": "x", "messages": []}]).encode(), "unknown export schema"),
+        (b"PK\x03\x04garbage", "not a readable zip"),
+    ],
+)
 def test_bad_exports_are_refused_by_name(data: bytes, fault: str) -> None:
     with pytest.raises(InvalidInput, match=fault) as err:
         parse_chatgpt_export(data, name="my-export.json", now=NOW)
@@ -87,7 +108,9 @@ def test_a_looping_tree_does_not_hang() -> None:
 def test_notes_folder(tmp_path: Path) -> None:
     (tmp_path / ".obsidian").mkdir()
     (tmp_path / ".obsidian" / "app.json").write_text("{}")
-    (tmp_path / "garden.md").write_text("---\ndate: 2026-03-01\n---\n# Tomatoes\nPruning [[suckers]] early.\n")
+    (tmp_path / "garden.md").write_text(
+        "---\ndate: 2026-03-01\n---\n# Tomatoes\nPruning [[suckers]] early.\n"
+    )
     (tmp_path / "empty.md").write_text("  \n")
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "rust.txt").write_text("Notes on the borrow checker and async Rust.")

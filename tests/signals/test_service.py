@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from newsworld import chat_export
 from typer.testing import CliRunner
 
 from aube.cli import app
@@ -16,12 +17,13 @@ from aube.errors import InvalidInput, NotFound
 from aube.signals import service
 from aube.signals.export import export_user
 from aube.store import Store
-from newsworld import chat_export
 
 NOW = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
 CHATS = {
-    "Rust borrow checker": ["Why does the Rust borrow checker reject this loop?",
-                            "How do lifetimes work in Rust structs?"],
+    "Rust borrow checker": [
+        "Why does the Rust borrow checker reject this loop?",
+        "How do lifetimes work in Rust structs?",
+    ],
     "Sourdough": ["How do I keep a sourdough starter alive?"],
 }
 
@@ -48,7 +50,9 @@ def test_chat_import_is_idempotent_and_can_be_taken_back(store: Store, settings:
 def test_a_bad_import_stores_nothing(store: Store, settings: Settings) -> None:
     user = store.add_user("ana", now=NOW)
     with pytest.raises(InvalidInput, match="broken.json"):
-        service.import_chats(store, embedder_for(settings), user, b"[{]", name="broken.json", now=NOW)
+        service.import_chats(
+            store, embedder_for(settings), user, b"[{]", name="broken.json", now=NOW
+        )
     assert store.list_imports(user.id) == [] and store.list_interests(user.id) == []
 
 
@@ -83,7 +87,9 @@ def test_export_holds_everything_private(store: Store, settings: Settings) -> No
     assert data["imports"][0]["kind"] == "chatgpt"
 
 
-def test_profile_edits_are_the_users_and_learning_respects_them(store: Store, settings: Settings) -> None:
+def test_profile_edits_are_the_users_and_learning_respects_them(
+    store: Store, settings: Settings
+) -> None:
     emb = embedder_for(settings)
     ana, bob = store.add_user("ana", now=NOW), store.add_user("bob", now=NOW)
     (iid,) = service.add_topics(store, emb, ana, ["climate policy"], now=NOW)
@@ -124,10 +130,12 @@ def test_cli_people_commands(tmp_path) -> None:  # type: ignore[no-untyped-def]
 def test_cli_errors_name_the_fault(tmp_path) -> None:  # type: ignore[no-untyped-def]
     runner = CliRunner()
     base = ["--data-dir", str(tmp_path / "d")]
-    for args, fault in ((["edition", "nobody"], "no user 'nobody'"),
-                        (["users", "add", "Bad Name!"], "user name 'bad name!'"),
-                        (["users", "add", "ana", "--timezone", "Mars/Olympus"], "unknown time zone"),
-                        (["curate", "nobody", "more on X"], "no user 'nobody'")):
+    for args, fault in (
+        (["edition", "nobody"], "no user 'nobody'"),
+        (["users", "add", "Bad Name!"], "user name 'bad name!'"),
+        (["users", "add", "ana", "--timezone", "Mars/Olympus"], "unknown time zone"),
+        (["curate", "nobody", "more on X"], "no user 'nobody'"),
+    ):
         result = runner.invoke(app, [*base, *args])
         assert fault in str(result.exception), (args, result.exception)
     assert runner.invoke(app, [*base, "users", "add", "ana"]).exit_code == 0
@@ -139,7 +147,8 @@ def test_cli_errors_name_the_fault(tmp_path) -> None:  # type: ignore[no-untyped
     from pathlib import Path
 
     aube = Path(sys.executable).with_name("aube")
-    done = subprocess.run([str(aube), *base, "edition", "nobody"], capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [str(aube), *base, "edition", "nobody"], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 2 and "error: no user 'nobody'" in done.stderr
     assert "Traceback" not in done.stderr

@@ -22,9 +22,17 @@ T0 = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 
 def new_item(source_id: int, n: int, **changes: object) -> NewItem:
     base = NewItem(
-        source_id=source_id, guid=f"g{n}", url=f"https://example.com/a/{n}", title=f"Title {n}",
-        summary=f"Summary {n}.", text=f"Text of item {n}.", html=f"<p>Text of item {n}.</p>",
-        author=None, published_at=T0 + timedelta(minutes=n), fetched_at=T0, lang="en",
+        source_id=source_id,
+        guid=f"g{n}",
+        url=f"https://example.com/a/{n}",
+        title=f"Title {n}",
+        summary=f"Summary {n}.",
+        text=f"Text of item {n}.",
+        html=f"<p>Text of item {n}.</p>",
+        author=None,
+        published_at=T0 + timedelta(minutes=n),
+        fetched_at=T0,
+        lang="en",
         content_hash=f"{n:064d}",
     )
     return replace(base, **changes)  # type: ignore[arg-type]
@@ -44,8 +52,11 @@ def test_every_foreign_key_has_an_index() -> None:
     unindexed = []
     for table in metadata.sorted_tables:
         leading = {next(iter(ix.columns)).name for ix in table.indexes}
-        leading |= {next(iter(c.columns)).name for c in table.constraints
-                    if c.__class__.__name__ in ("PrimaryKeyConstraint", "UniqueConstraint") and c.columns}
+        leading |= {
+            next(iter(c.columns)).name
+            for c in table.constraints
+            if c.__class__.__name__ in ("PrimaryKeyConstraint", "UniqueConstraint") and c.columns
+        }
         for fk in table.foreign_keys:
             if fk.parent.name not in leading:
                 unindexed.append(f"{table.name}.{fk.parent.name}")
@@ -101,14 +112,18 @@ def test_items_are_stored_once(any_store: Store) -> None:
     first = any_store.insert_items([new_item(s.id, 1), new_item(s.id, 2), new_item(s.id, 2)])
     assert len(first.inserted) == 2 and first.duplicates == 1
     # Same guid again, same URL from another feed, same content under another URL: all duplicates.
-    again = any_store.insert_items([
-        new_item(s.id, 1),
-        new_item(t.id, 1, guid="other"),
-        new_item(t.id, 2, guid="x", url="https://b.example/copy"),
-    ])
+    again = any_store.insert_items(
+        [
+            new_item(s.id, 1),
+            new_item(t.id, 1, guid="other"),
+            new_item(t.id, 2, guid="x", url="https://b.example/copy"),
+        ]
+    )
     assert again.inserted == [] and again.duplicates == 3
     # The same entry, edited by its publisher: updated in place.
-    edited = any_store.insert_items([new_item(s.id, 1, title="Title 1 (updated)", content_hash="e" * 64)])
+    edited = any_store.insert_items(
+        [new_item(s.id, 1, title="Title 1 (updated)", content_hash="e" * 64)]
+    )
     assert edited.updated == first.inserted[:1]
     item = any_store.get_items(first.inserted[:1])[0]
     assert item.title == "Title 1 (updated)" and item.published_at.tzinfo is not None
@@ -149,7 +164,9 @@ def test_stories_develop_and_keep_their_id(any_store: Store) -> None:
     later = T0 + timedelta(days=1)
     more = any_store.insert_items([new_item(a.id, 3, published_at=later)]).inserted
     grown = StoryState(story.id, T0, later, np.ones(4, dtype=np.float32) / 2, 3, {})
-    assert any_store.apply_clustering([grown], [(more[0], story.id)], model="m", now=later) == [story.id]
+    assert any_store.apply_clustering([grown], [(more[0], story.id)], model="m", now=later) == [
+        story.id
+    ]
     developed = any_store.get_story(story.id)
     assert developed.version == 2 and developed.item_count == 3
     assert [i.item_id for i in any_store.new_in_story_since(story.id, T0)] == more

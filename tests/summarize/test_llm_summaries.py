@@ -7,6 +7,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from summarize.scripted_llm import FED, T0, TIKTOK, install, make_story
 
 from aube.clock import fixed_clock
 from aube.config import Settings, load_settings
@@ -14,26 +15,41 @@ from aube.llm.base import ChatRequest
 from aube.store import Store
 from aube.summarize.base import get_summarizer
 from aube.summarize.stage import summarize_stories
-from summarize.scripted_llm import FED, T0, TIKTOK, install, make_story
 
-GOOD = {"headline": "Federal Reserve cuts rates by a quarter point",
-        "sentences": ["The Federal Reserve lowered its benchmark rate to a range of 4% to 4.25%.",
-                      "Fed officials voted 11-1, and Stephen Miran dissented."],
-        "key_points": ["Quarter-point cut", "Vote of 11-1"]}
-INVENTED = dict(GOOD, sentences=["The Federal Reserve cut rates to 3.75% on Tuesday.",
-                                 "Janet Yellen praised the decision."])
+GOOD = {
+    "headline": "Federal Reserve cuts rates by a quarter point",
+    "sentences": [
+        "The Federal Reserve lowered its benchmark rate to a range of 4% to 4.25%.",
+        "Fed officials voted 11-1, and Stephen Miran dissented.",
+    ],
+    "key_points": ["Quarter-point cut", "Vote of 11-1"],
+}
+INVENTED = dict(
+    GOOD,
+    sentences=[
+        "The Federal Reserve cut rates to 3.75% on Tuesday.",
+        "Janet Yellen praised the decision.",
+    ],
+)
 
 
 def _settings(tmp_path, **more) -> Settings:
-    return load_settings(data_dir=tmp_path / "data", embed_backend="hashing",
-                         summary_backend="llm", llm_backend="scripted", **more)
+    return load_settings(
+        data_dir=tmp_path / "data",
+        embed_backend="hashing",
+        summary_backend="llm",
+        llm_backend="scripted",
+        **more,
+    )
 
 
 def _answer_for(story_answers: dict[int, list[dict]]):
     """Answers per story, in order; the last one repeats."""
+
     def answer(request: ChatRequest) -> str:
         queue = story_answers[request.story_id]
         return json.dumps(queue.pop(0) if len(queue) > 1 else queue[0])
+
     return answer
 
 
@@ -45,10 +61,13 @@ def _meta(store: Store, story_id: int) -> dict:
     from sqlalchemy import select
 
     from aube.store.schema import stories, summaries
+
     with store.engine.connect() as conn:
-        return conn.execute(select(summaries.c.meta).join(
-            stories, stories.c.summary_key == summaries.c.key).where(
-            stories.c.id == story_id)).scalar_one()
+        return conn.execute(
+            select(summaries.c.meta)
+            .join(stories, stories.c.summary_key == summaries.c.key)
+            .where(stories.c.id == story_id)
+        ).scalar_one()
 
 
 def test_a_faithful_summary_reaches_the_story_and_is_paid_once(tmp_path) -> None:
@@ -65,7 +84,12 @@ def test_a_faithful_summary_reaches_the_story_and_is_paid_once(tmp_path) -> None
     assert _meta(store, fed) == {"faithful": True, "retried": False, "llm_backend": "scripted"}
     day = T0.date().isoformat()
     [row] = store.llm_usage(day)
-    assert (row["stage"], row["purpose"], row["story_id"], row["calls"]) == ("shared", "summary", fed, 1)
+    assert (row["stage"], row["purpose"], row["story_id"], row["calls"]) == (
+        "shared",
+        "summary",
+        fed,
+        1,
+    )
     assert row["prompt_tokens"] > 0 and row["completion_tokens"] > 0
     # A rerun, or the summary stage of another night: nothing new is asked or paid for.
     assert _summarize(store, settings, [fed]).summarized == 0
@@ -130,10 +154,14 @@ def test_invalid_json_is_repaired_once_then_falls_back(tmp_path) -> None:
 
 def test_the_budget_degrades_low_ranked_stories_and_they_recover_later(tmp_path) -> None:
     fed_answer = GOOD
-    tiktok_answer = {"headline": "US and China agree TikTok framework",
-                     "sentences": ["Negotiators in Madrid agreed a framework for TikTok.",
-                                   "The deal covers the sale of TikTok's US operations."],
-                     "key_points": []}
+    tiktok_answer = {
+        "headline": "US and China agree TikTok framework",
+        "sentences": [
+            "Negotiators in Madrid agreed a framework for TikTok.",
+            "The deal covers the sale of TikTok's US operations.",
+        ],
+        "key_points": [],
+    }
     # Room for about one summary (estimates: ~670 tokens for two reports, ~550 for one).
     tight = _settings(tmp_path, llm_budget_tokens=1000)
     store = Store.open(tight)
@@ -143,12 +171,20 @@ def test_the_budget_degrades_low_ranked_stories_and_they_recover_later(tmp_path)
     _summarize(store, tight, [fed, tiktok])
     assert store.get_story(fed).summary_backend == "llm"
     assert store.get_story(tiktok).summary_backend == "extractive"
-    assert _meta(store, tiktok) == {"fallback": "budget", "faithful": False,
-                                    "llm_backend": "scripted", "provisional": True}
+    assert _meta(store, tiktok) == {
+        "fallback": "budget",
+        "faithful": False,
+        "llm_backend": "scripted",
+        "provisional": True,
+    }
     assert {r.story_id for r in backend.requests} == {fed}
     # The next night, with budget to spare, the degraded story gets its LLM summary.
-    roomy = load_settings(data_dir=tmp_path / "data", embed_backend="hashing",
-                          summary_backend="llm", llm_backend="scripted")
+    roomy = load_settings(
+        data_dir=tmp_path / "data",
+        embed_backend="hashing",
+        summary_backend="llm",
+        llm_backend="scripted",
+    )
     _summarize(store, roomy, [fed, tiktok])
     assert store.get_story(tiktok).summary_backend == "llm"
     assert {r.story_id for r in backend.requests} == {fed, tiktok}
@@ -172,8 +208,7 @@ def test_the_cache_key_follows_the_prompt_and_the_model(tmp_path) -> None:
 def test_an_unknown_backend_is_a_clear_error(tmp_path) -> None:
     from aube.errors import ConfigError
 
-    settings = load_settings(data_dir=tmp_path / "data", summary_backend="llm",
-                             llm_backend="nope")
+    settings = load_settings(data_dir=tmp_path / "data", summary_backend="llm", llm_backend="nope")
     with pytest.raises(ConfigError, match="unknown LLM backend 'nope'.*llama-cpp, openai"):
         get_summarizer("llm", settings)
 
@@ -185,9 +220,11 @@ def test_repeats_and_report_numbers_are_tidied_not_fatal(tmp_path) -> None:
     sentence = "The Federal Reserve lowered its benchmark rate to a range of 4% to 4.25%."
     # What SmolLM2 writes: the report numbers of the prompt, a repeated sentence, and a raw
     # line break inside a JSON string.
-    answer = ('{"headline": "[1] Fed cuts rates by a quarter point", "sentences": ['
-              f'"1. {sentence} [1]", "{sentence}", "Fed officials voted\n11-1 [2]."], '
-              '"key_points": []}')
+    answer = (
+        '{"headline": "[1] Fed cuts rates by a quarter point", "sentences": ['
+        f'"1. {sentence} [1]", "{sentence}", "Fed officials voted\n11-1 [2]."], '
+        '"key_points": []}'
+    )
     install(lambda request: answer)
     _summarize(store, settings, [fed])
     story = store.get_story(fed)
@@ -202,14 +239,22 @@ def test_a_thin_story_may_be_told_in_one_sentence_a_full_one_may_not(tmp_path) -
     settings = _settings(tmp_path)
     store = Store.open(settings)
     thin, full = make_story(store, TIKTOK, 10), make_story(store, FED, 1)
-    one = ("Negotiators in Madrid agreed a framework for the sale of TikTok's US operations.")
+    one = "Negotiators in Madrid agreed a framework for the sale of TikTok's US operations."
     fed_one = "The Federal Reserve lowered its benchmark rate by a quarter point on Wednesday."
-    backend = install(lambda request: json.dumps({
-        "headline": "US and China reach TikTok framework deal" if "TikTok" in
-        request.messages[-1].content else "Fed cuts rates by a quarter point",
-        # "key_points:" is a label a small model slips into the list: dropped, not fatal.
-        "sentences": [one, "key_points:"] if "TikTok" in request.messages[-1].content
-        else [fed_one, "Financial Times"], "key_points": []}))
+    backend = install(
+        lambda request: json.dumps(
+            {
+                "headline": "US and China reach TikTok framework deal"
+                if "TikTok" in request.messages[-1].content
+                else "Fed cuts rates by a quarter point",
+                # "key_points:" is a label a small model slips into the list: dropped, not fatal.
+                "sentences": [one, "key_points:"]
+                if "TikTok" in request.messages[-1].content
+                else [fed_one, "Financial Times"],
+                "key_points": [],
+            }
+        )
+    )
     _summarize(store, settings, [thin, full])
     first = {r.story_id: r for r in backend.requests if r.purpose == "summary"}
     assert "1 to 3 short sentences" in first[thin].messages[-1].content
@@ -219,6 +264,9 @@ def test_a_thin_story_may_be_told_in_one_sentence_a_full_one_may_not(tmp_path) -
     assert store.get_story(thin).summary_backend == "llm"
     assert store.get_story(thin).summary == one
     # The full story's one real sentence is not enough: repaired once, then extractive.
-    assert [r.purpose for r in backend.requests if r.story_id == full] == ["summary", "summary-repair"]
+    assert [r.purpose for r in backend.requests if r.story_id == full] == [
+        "summary",
+        "summary-repair",
+    ]
     assert store.get_story(full).summary_backend == "extractive"
     assert "at least 2 different" in _meta(store, full)["error"]

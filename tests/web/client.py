@@ -35,8 +35,9 @@ class Browser:
         self._remember(response)
         return response
 
-    def post(self, path: str, data: dict[str, Any] | None = None, *, token: str | None = None,
-             **kw: Any) -> httpx.Response:
+    def post(
+        self, path: str, data: dict[str, Any] | None = None, *, token: str | None = None, **kw: Any
+    ) -> httpx.Response:
         form = dict(data or {})
         form.setdefault("csrf_token", self.token if token is None else token)
         response = self.client.post(path, data=form, **kw)
@@ -44,7 +45,11 @@ class Browser:
         return response
 
     def _remember(self, response: httpx.Response) -> None:
-        found = TOKEN.search(response.text) if "text/html" in response.headers.get("content-type", "") else None
+        found = (
+            TOKEN.search(response.text)
+            if "text/html" in response.headers.get("content-type", "")
+            else None
+        )
         if found:
             self.token = found.group(1)
 

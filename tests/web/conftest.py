@@ -7,13 +7,13 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi import FastAPI
+from web.client import Browser, password_hash
+from web.world import NOW, World, build_world
 
 from aube.clock import fixed_clock
 from aube.config import Settings
 from aube.store import Store
 from aube.web import create_app
-from web.client import Browser, password_hash
-from web.world import NOW, World, build_world
 
 
 @pytest.fixture

@@ -6,16 +6,20 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from web.world import NOW
 
 from aube.errors import InvalidInput, NotFound
 from aube.store import Store
-from web.world import NOW
 
 
 def test_sessions_live_until_they_expire_and_die_with_the_user(any_store: Store) -> None:
     ana = any_store.add_user("ana", now=NOW)
-    any_store.add_session(ana.id, session_id="s1", csrf="c1", now=NOW, expires_at=NOW + timedelta(days=1))
-    any_store.add_session(ana.id, session_id="s2", csrf="c2", now=NOW, expires_at=NOW + timedelta(days=1))
+    any_store.add_session(
+        ana.id, session_id="s1", csrf="c1", now=NOW, expires_at=NOW + timedelta(days=1)
+    )
+    any_store.add_session(
+        ana.id, session_id="s2", csrf="c2", now=NOW, expires_at=NOW + timedelta(days=1)
+    )
     found = any_store.session_user("s1", now=NOW)
     assert found is not None and found[0].csrf == "c1" and found[1].handle == "ana"
     assert any_store.session_user("s1", now=NOW + timedelta(days=2)) is None  # expired
@@ -24,7 +28,9 @@ def test_sessions_live_until_they_expire_and_die_with_the_user(any_store: Store)
     assert any_store.delete_sessions(ana.id, keep="s1") == 1
     assert any_store.session_user("s2", now=NOW) is None
     assert any_store.prune_sessions(now=NOW + timedelta(days=4)) == 1
-    any_store.add_session(ana.id, session_id="s3", csrf="c3", now=NOW, expires_at=NOW + timedelta(days=1))
+    any_store.add_session(
+        ana.id, session_id="s3", csrf="c3", now=NOW, expires_at=NOW + timedelta(days=1)
+    )
     any_store.delete_user(ana.id)
     assert any_store.session_user("s3", now=NOW) is None
 
@@ -32,8 +38,9 @@ def test_sessions_live_until_they_expire_and_die_with_the_user(any_store: Store)
 def test_api_tokens_are_found_by_digest_and_only_their_owner_revokes_them(any_store: Store) -> None:
     ana = any_store.add_user("ana", now=NOW)
     bob = any_store.add_user("bob", now=NOW)
-    token = any_store.add_api_token(ana.id, name="  my   script ", prefix="aube_abcd",
-                                    token_hash="d" * 64, now=NOW)
+    token = any_store.add_api_token(
+        ana.id, name="  my   script ", prefix="aube_abcd", token_hash="d" * 64, now=NOW
+    )
     assert token.name == "my script" and token.last_used_at is None
     with pytest.raises(InvalidInput, match="name"):
         any_store.add_api_token(ana.id, name=" ", prefix="aube_x", token_hash="e" * 64, now=NOW)
@@ -50,8 +57,9 @@ def test_api_tokens_are_found_by_digest_and_only_their_owner_revokes_them(any_st
 def test_an_invitation_is_claimed_once_and_released_if_sign_up_fails(any_store: Store) -> None:
     admin = any_store.add_user("root", now=NOW, is_admin=True, password_hash="x")
     assert any_store.count_admins() == 1
-    invite = any_store.add_invite(admin.id, token_hash="i" * 64, note="for Carol", now=NOW,
-                                  expires_at=NOW + timedelta(days=7))
+    invite = any_store.add_invite(
+        admin.id, token_hash="i" * 64, note="for Carol", now=NOW, expires_at=NOW + timedelta(days=7)
+    )
     assert any_store.find_invite("i" * 64, now=NOW) is not None
     assert any_store.find_invite("i" * 64, now=NOW + timedelta(days=8)) is None
     claimed = any_store.claim_invite("i" * 64, now=NOW)
@@ -66,10 +74,13 @@ def test_an_invitation_is_claimed_once_and_released_if_sign_up_fails(any_store: 
 
 def test_login_failures_are_counted_in_their_window(any_store: Store) -> None:
     for minutes in (0, 5, 10):
-        any_store.add_login_failure(account="user:1", ip="10.0.0.1", now=NOW + timedelta(minutes=minutes))
+        any_store.add_login_failure(
+            account="user:1", ip="10.0.0.1", now=NOW + timedelta(minutes=minutes)
+        )
     any_store.add_login_failure(account="name:x", ip="10.0.0.1", now=NOW + timedelta(minutes=11))
     by_account, by_ip, oldest = any_store.login_failure_counts(
-        account="user:1", ip="10.0.0.1", since=NOW + timedelta(minutes=1))
+        account="user:1", ip="10.0.0.1", since=NOW + timedelta(minutes=1)
+    )
     assert (by_account, by_ip, oldest) == (2, 3, NOW + timedelta(minutes=5))
     any_store.clear_login_failures(account="user:1")
     assert any_store.login_failure_counts(account="user:1", ip="10.0.0.2", since=NOW)[:2] == (0, 0)

@@ -6,13 +6,13 @@ import re
 from datetime import timedelta
 
 from sqlalchemy import select
+from web.client import Browser
+from web.world import NOW, World
 
 from aube.clock import fixed_clock
 from aube.compose.edition import END_MARKER, local_date
 from aube.store.schema import api_tokens
 from aube.web import create_app
-from web.client import Browser
-from web.world import NOW, World
 
 
 def make_token(b: Browser, name: str = "script") -> str:
@@ -58,7 +58,9 @@ def test_the_api_covers_the_morning(ana: Browser, world: World) -> None:
     bad = api.post(f"/api/v1/cards/{card['id']}/feedback", headers=auth, json={"action": "explode"})
     assert bad.status_code == 422
 
-    made = api.post("/api/v1/curate", headers=auth, json={"text": "nothing about bitcoin crypto markets"})
+    made = api.post(
+        "/api/v1/curate", headers=auth, json={"text": "nothing about bitcoin crypto markets"}
+    )
     assert made.status_code == 201 and made.json()["action"] == "none"
     assert api.get("/api/v1/curate", headers=auth).json()["requests"][0]["id"] == made.json()["id"]
     rebuilt = api.post("/api/v1/editions/today/regenerate", headers=auth).json()
@@ -69,21 +71,38 @@ def test_the_api_covers_the_morning(ana: Browser, world: World) -> None:
     profile = api.get("/api/v1/profile", headers=auth).json()
     interest = profile["interests"][0]
     assert interest["evidence"] and {"label", "weight", "sign", "origin"} <= set(interest)
-    changed = api.patch(f"/api/v1/profile/interests/{interest['id']}", headers=auth,
-                        json={"weight": 0.5, "sign": -1})
-    assert changed.json()["weight"] == 0.5 and changed.json()["sign"] == -1 and changed.json()["edited"]
-    assert api.patch(f"/api/v1/profile/interests/{interest['id']}", headers=auth,
-                     json={"weight": 99}).status_code == 422
-    added = api.post("/api/v1/profile/topics", headers=auth, json={"topics": ["tidal energy"]}).json()
+    changed = api.patch(
+        f"/api/v1/profile/interests/{interest['id']}",
+        headers=auth,
+        json={"weight": 0.5, "sign": -1},
+    )
+    assert (
+        changed.json()["weight"] == 0.5
+        and changed.json()["sign"] == -1
+        and changed.json()["edited"]
+    )
+    assert (
+        api.patch(
+            f"/api/v1/profile/interests/{interest['id']}", headers=auth, json={"weight": 99}
+        ).status_code
+        == 422
+    )
+    added = api.post(
+        "/api/v1/profile/topics", headers=auth, json={"topics": ["tidal energy"]}
+    ).json()
     assert "tidal energy" in {i["label"] for i in added["interests"]}
-    assert api.delete(f"/api/v1/profile/interests/{interest['id']}", headers=auth).status_code == 204
+    assert (
+        api.delete(f"/api/v1/profile/interests/{interest['id']}", headers=auth).status_code == 204
+    )
     assert api.get(f"/api/v1/cards/{card['id']}", headers=auth).json()["saved"] is True
     assert api.get("/api/v1/editions/2020-01-01", headers=auth).status_code == 404
 
 
 def test_today_not_built_yet_says_how_to_build_it(ana: Browser, world: World) -> None:
     auth = {"Authorization": f"Bearer {make_token(ana)}"}
-    tomorrow = Browser(create_app(world.settings, store=world.store, clock=fixed_clock(NOW + timedelta(days=1))))
+    tomorrow = Browser(
+        create_app(world.settings, store=world.store, clock=fixed_clock(NOW + timedelta(days=1)))
+    )
     missing = tomorrow.client.get("/api/v1/editions/today", headers=auth)
     assert missing.status_code == 404 and "regenerate" in missing.json()["detail"]
 
@@ -91,8 +110,13 @@ def test_today_not_built_yet_says_how_to_build_it(ana: Browser, world: World) ->
 def test_openapi_document_and_reference_page(browser: Browser) -> None:
     doc = browser.client.get("/openapi.json").json()
     paths = doc["paths"]
-    for path in ("/api/v1/editions/today", "/api/v1/cards/{card_id}/feedback", "/api/v1/curate",
-                 "/api/v1/saved", "/api/v1/profile"):
+    for path in (
+        "/api/v1/editions/today",
+        "/api/v1/cards/{card_id}/feedback",
+        "/api/v1/curate",
+        "/api/v1/saved",
+        "/api/v1/profile",
+    ):
         assert path in paths
     assert not [p for p in paths if not p.startswith("/api/v1/")]  # pages are not API
     assert "APIToken" in doc["components"]["securitySchemes"]

@@ -9,12 +9,12 @@ from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import select
-
-from aube.store import Store, schema
 from web.client import PASSWORD, Browser
 from web.owned import Owned, make_owned
 from web.routes_table import PAGES, app_routes, fill
 from web.world import World
+
+from aube.store import Store, schema
 
 # RFC 8058 one-click unsubscribe: a mail provider posts it without a session, so it carries no
 # token; its URL is the credential (tests/web/test_delivery_pages.py).
@@ -23,19 +23,28 @@ EXEMPT = {"/unsubscribe/{token}"}
 
 def everything(store: Store) -> str:
     with store.engine.connect() as conn:
-        return json.dumps({t.name: [list(r) for r in conn.execute(
-            select(t).order_by(*t.primary_key.columns))] for t in schema.metadata.sorted_tables},
-            default=str)
+        return json.dumps(
+            {
+                t.name: [list(r) for r in conn.execute(select(t).order_by(*t.primary_key.columns))]
+                for t in schema.metadata.sorted_tables
+            },
+            default=str,
+        )
 
 
 def test_every_form_route_needs_the_token(app: FastAPI, world: World) -> None:
     ana, bob = Browser(app), Browser(app)
     ana.login("ana")
     bob.login("bob")
-    mine: Owned = make_owned(world.store, ana, world.store.get_user("ana"), "ibis", day="2026-02-12")
+    mine: Owned = make_owned(
+        world.store, ana, world.store.get_user("ana"), "ibis", day="2026-02-12"
+    )
     bob.get("/settings")
-    posts = sorted(p for m, p in app_routes(app)
-                   if m == "POST" and not p.startswith("/api/") and p not in EXEMPT)
+    posts = sorted(
+        p
+        for m, p in app_routes(app)
+        if m == "POST" and not p.startswith("/api/") and p not in EXEMPT
+    )
     assert len(posts) > 20
     before = everything(world.store)
     for path in posts:
@@ -43,11 +52,14 @@ def test_every_form_route_needs_the_token(app: FastAPI, world: World) -> None:
         url = fill(path, case.params(mine))
         files: Any = case.files(mine) if case.files else None
         for token in ("", "forged-token-value-long-enough", bob.token):
-            response = ana.client.post(url, data=case.data(mine) | {"csrf_token": token}, files=files)
+            response = ana.client.post(
+                url, data=case.data(mine) | {"csrf_token": token}, files=files
+            )
             assert response.status_code == 403, f"POST {path} with token {token[:8]!r}"
             assert "This form has expired" in response.text
-        header = ana.client.post(url, data=case.data(mine), files=files,
-                                 headers={"X-CSRF-Token": bob.token})
+        header = ana.client.post(
+            url, data=case.data(mine), files=files, headers={"X-CSRF-Token": bob.token}
+        )
         assert header.status_code == 403, f"POST {path} with another session's header"
     assert everything(world.store) == before
     assert ana.get("/").url.path == "/"  # still logged in, nothing happened
@@ -60,8 +72,11 @@ def test_log_in_form_needs_the_visitor_token(app: FastAPI) -> None:
     b.get("/login")  # sets the visitor cookie; the form carries its value
     cookie = b.client.cookies["aube_csrf"]
     assert b.token == cookie
-    wrong = b.client.post("/login", data={"name": "ana", "password": PASSWORD,
-                                          "csrf_token": "x" * 43}, follow_redirects=False)
+    wrong = b.client.post(
+        "/login",
+        data={"name": "ana", "password": PASSWORD, "csrf_token": "x" * 43},
+        follow_redirects=False,
+    )
     assert wrong.status_code == 403
     assert b.post("/login", {"name": "ana", "password": PASSWORD}).url.path == "/"
     assert "aube_csrf" not in b.client.cookies  # the session's own token takes over

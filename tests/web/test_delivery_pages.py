@@ -17,9 +17,13 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from deliver.helpers import MailSink
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pytest_httpserver import HTTPServer
+from support import REPO
+from web.client import Browser
+from web.world import NOW, World
 from werkzeug import Request as WRequest
 from werkzeug import Response as WResponse
 
@@ -27,10 +31,6 @@ from aube.config import Settings, load_settings
 from aube.deliver import ATOM_MEDIA_TYPE
 from aube.store import Store
 from aube.web.server import bind
-from deliver.helpers import MailSink
-from support import REPO
-from web.client import Browser
-from web.world import NOW, World
 
 PUBLIC = "https://aube.example"
 SECRET = re.compile(r'<code class="secret">([^<]+)</code>')
@@ -46,8 +46,13 @@ def sink() -> Iterator[MailSink]:
 def settings(tmp_path: Path, sink: MailSink) -> Settings:
     """The web tests' settings, with email through the sink and notifications allowed to reach
     loopback (where the test receiver listens)."""
-    return load_settings(data_dir=tmp_path / "data", embed_backend="hashing", public_url=PUBLIC,
-                         notify_allow_networks=["127.0.0.0/8"], **sink.settings())
+    return load_settings(
+        data_dir=tmp_path / "data",
+        embed_backend="hashing",
+        public_url=PUBLIC,
+        notify_allow_networks=["127.0.0.0/8"],
+        **sink.settings(),
+    )
 
 
 @pytest.fixture
@@ -83,10 +88,15 @@ def test_the_page_shows_the_morning_and_each_channel(ana: Browser) -> None:
 
 
 def test_email_on_a_test_arrives_and_one_click_unsubscribe_turns_it_off(
-        ana: Browser, app: FastAPI, world: World, sink: MailSink) -> None:
+    ana: Browser, app: FastAPI, world: World, sink: MailSink
+) -> None:
     on = ana.post("/settings/delivery/email", {"state": "on"})
-    assert "Email briefings are on" in text(on) and "The morning email to ana@example.org On" in text(on)
-    tested = ana.post(f"/settings/delivery/channels/{channel(world.store, world.ana.id, 'email')}/test")
+    assert "Email briefings are on" in text(
+        on
+    ) and "The morning email to ana@example.org On" in text(on)
+    tested = ana.post(
+        f"/settings/delivery/channels/{channel(world.store, world.ana.id, 'email')}/test"
+    )
     assert "Test sent on Email to ana@example.org" in text(tested)
     (mail,) = sink.wait_for(1)
     assert mail.recipients == ["ana@example.org"]
@@ -120,7 +130,8 @@ def test_email_needs_an_address(ana: Browser, world: World) -> None:
 
 
 def test_a_notification_url_gets_a_test_and_failures_are_shown(
-        ana: Browser, world: World, receiver: HTTPServer) -> None:
+    ana: Browser, world: World, receiver: HTTPServer
+) -> None:
     got: list[dict] = []
 
     def keep(request: WRequest) -> WResponse:
@@ -153,7 +164,8 @@ def test_a_notification_url_gets_a_test_and_failures_are_shown(
 
 
 def test_the_private_feed_is_shown_once_revoked_and_regenerated(
-        ana: Browser, app: FastAPI, world: World) -> None:
+    ana: Browser, app: FastAPI, world: World
+) -> None:
     made = ana.post("/settings/delivery/feed")
     (url,) = SECRET.findall(made.text)
     assert url.startswith(f"{PUBLIC}/feed/") and url.endswith(".atom")
@@ -177,7 +189,8 @@ def test_the_private_feed_is_shown_once_revoked_and_regenerated(
 
 
 def test_another_user_cannot_test_or_remove_my_channels(
-        ana: Browser, bob: Browser, world: World, receiver: HTTPServer) -> None:
+    ana: Browser, bob: Browser, world: World, receiver: HTTPServer
+) -> None:
     url = f"json://127.0.0.1:{receiver.port}/ana-secret-hook"
     ana.post("/settings/delivery/apprise", {"url": url})
     ana.post("/settings/delivery/email", {"state": "on"})
@@ -194,7 +207,8 @@ def test_another_user_cannot_test_or_remove_my_channels(
 
 
 def test_failed_deliveries_are_shown_to_the_reader_and_the_administrator(
-        ana: Browser, app: FastAPI, world: World) -> None:
+    ana: Browser, app: FastAPI, world: World
+) -> None:
     store = world.store
     store.update_user(world.bob.id, is_admin=True)
     ana.post("/settings/delivery/email", {"state": "on"})
@@ -202,23 +216,41 @@ def test_failed_deliveries_are_shown_to_the_reader_and_the_administrator(
     email, feed = channel(store, world.ana.id, "email"), channel(store, world.ana.id, "atom")
 
     def attempt(channel_id: int, kind: str, day: str, status: str, **outcome: object) -> None:
-        claimed = store.claim_delivery(user_id=world.ana.id, channel_id=channel_id, kind=kind,
-                                       date=day, edition_id=None, worker="w1", now=NOW,
-                                       lease_until=NOW + timedelta(minutes=5))
+        claimed = store.claim_delivery(
+            user_id=world.ana.id,
+            channel_id=channel_id,
+            kind=kind,
+            date=day,
+            edition_id=None,
+            worker="w1",
+            now=NOW,
+            lease_until=NOW + timedelta(minutes=5),
+        )
         assert claimed is not None
-        store.begin_sending(claimed.id, worker="w1", now=NOW, lease_until=NOW + timedelta(minutes=5))
+        store.begin_sending(
+            claimed.id, worker="w1", now=NOW, lease_until=NOW + timedelta(minutes=5)
+        )
         assert store.finish_delivery(claimed.id, worker="w1", now=NOW, status=status, **outcome)
 
     attempt(email, "email", "2026-03-01", "failed", error="550 5.1.1 no such mailbox here")
     attempt(email, "email", "2026-03-02", "unknown", error="lost the mail server mid-message")
-    attempt(email, "email", "2026-03-03", "retry", error="421 try again later",
-            next_attempt_at=NOW + timedelta(minutes=2))
+    attempt(
+        email,
+        "email",
+        "2026-03-03",
+        "retry",
+        error="421 try again later",
+        next_attempt_at=NOW + timedelta(minutes=2),
+    )
     attempt(feed, "atom", "2026-03-03", "sent", detail="published in the Atom feed (3 entries)")
 
     page = text(ana.get("/settings/delivery"))
-    assert ("Sunday 1 March 2026 · Email to ana@example.org Failed "
-            "550 5.1.1 no such mailbox here") in page
-    assert "Perhaps delivered: not sent again" in page and "lost the mail server mid-message" in page
+    assert (
+        "Sunday 1 March 2026 · Email to ana@example.org Failed 550 5.1.1 no such mailbox here"
+    ) in page
+    assert (
+        "Perhaps delivered: not sent again" in page and "lost the mail server mid-message" in page
+    )
     assert "Not delivered yet: trying again Tue 3 Mar, 08:32 421 try again later" in page  # Paris
     assert "Tuesday 3 March 2026 · Private feed Sent Tue 3 Mar, 08:30" in page
 
@@ -238,11 +270,19 @@ def test_aube_serve_runs_the_worker_unless_told_not_to(tmp_path: Path, worker: b
     port = sock.getsockname()[1]
     sock.close()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AUBE_")}
-    env |= {"AUBE_DATA_DIR": str(tmp_path / "data"), "AUBE_EMBED_BACKEND": "hashing",
-            "PYTHONPATH": str(REPO / "src")}
+    env |= {
+        "AUBE_DATA_DIR": str(tmp_path / "data"),
+        "AUBE_EMBED_BACKEND": "hashing",
+        "PYTHONPATH": str(REPO / "src"),
+    }
     args = [sys.executable, "-c", "from aube.cli import main; main()", "serve", "--port", str(port)]
-    proc = subprocess.Popen(args + ([] if worker else ["--no-worker"]), stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, env=env)
+    proc = subprocess.Popen(
+        args + ([] if worker else ["--no-worker"]),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
     settings = load_settings(data_dir=tmp_path / "data")
     try:
         deadline = time.monotonic() + 60
@@ -251,7 +291,9 @@ def test_aube_serve_runs_the_worker_unless_told_not_to(tmp_path: Path, worker: b
                 assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200
                 break
             except httpx.TransportError:
-                assert proc.poll() is None and time.monotonic() < deadline, "aube serve did not start"
+                assert proc.poll() is None and time.monotonic() < deadline, (
+                    "aube serve did not start"
+                )
                 time.sleep(0.1)
         store = Store.open(settings)
         try:

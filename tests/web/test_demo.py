@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-
-from aube.web.demo import LOGIN_FILE, demo_password
 from web.client import Browser
 from web.world import World
 
+from aube.web.demo import LOGIN_FILE, demo_password
 
-def test_the_demo_password_is_stable_private_and_opens_the_account(app: FastAPI, world: World) -> None:
+
+def test_the_demo_password_is_stable_private_and_opens_the_account(
+    app: FastAPI, world: World
+) -> None:
     user = world.store.add_user("demo", now=world.ana.created_at)
     first = demo_password(world.store, world.settings, user)
     assert demo_password(world.store, world.settings, user) == first

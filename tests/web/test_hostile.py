@@ -13,6 +13,8 @@ from pathlib import Path
 import lxml.html
 import pytest
 from pytest_httpserver import HTTPServer
+from web.client import Browser, password_hash
+from web.world import NOW
 
 from aube.clock import fixed_clock
 from aube.compose.edition import local_date
@@ -23,8 +25,6 @@ from aube.pipeline.shared import fetch, process
 from aube.signals import service
 from aube.store import Store
 from aube.web import create_app
-from web.client import Browser, password_hash
-from web.world import NOW
 
 WHEN = format_datetime(NOW - timedelta(hours=3))
 HOSTILE_RSS = f"""<?xml version="1.0" encoding="utf-8"?>
@@ -57,7 +57,9 @@ HOSTILE_RSS = f"""<?xml version="1.0" encoding="utf-8"?>
 def hostile_server() -> Iterator[HTTPServer]:
     server = HTTPServer(host="127.0.0.1", port=0)
     server.start()
-    server.expect_request("/evil.xml").respond_with_data(HOSTILE_RSS, content_type="application/rss+xml")
+    server.expect_request("/evil.xml").respond_with_data(
+        HOSTILE_RSS, content_type="application/rss+xml"
+    )
     yield server
     server.clear()
     server.stop()
@@ -76,16 +78,24 @@ def check_page(html: str) -> None:
             assert not name.lower().startswith("on"), f"<{element.tag} {name}={value!r}>"
             assert name.lower() != "style", f"<{element.tag} style={value!r}>"
             if name.lower() in ("href", "src", "action"):
-                assert value.startswith(("/", "http://", "https://", "#", "data:,")), f"{name}={value!r}"
+                assert value.startswith(("/", "http://", "https://", "#", "data:,")), (
+                    f"{name}={value!r}"
+                )
                 assert "javascript" not in value.lower().replace("\t", "")
 
 
-def test_hostile_feed_html_is_harmless_on_every_page(hostile_server: HTTPServer, tmp_path: Path) -> None:
-    settings = load_settings(data_dir=tmp_path / "data", embed_backend="hashing",
-                             fetch_allow_networks=["127.0.0.0/8"], fetch_retries=0)
+def test_hostile_feed_html_is_harmless_on_every_page(
+    hostile_server: HTTPServer, tmp_path: Path
+) -> None:
+    settings = load_settings(
+        data_dir=tmp_path / "data",
+        embed_backend="hashing",
+        fetch_allow_networks=["127.0.0.0/8"],
+        fetch_retries=0,
+    )
     store = Store.open(settings)
     clock = fixed_clock(NOW)
-    source, _ = store.add_source(hostile_server.url_for("/evil.xml"), now=NOW, full_text="never")
+    _source, _ = store.add_source(hostile_server.url_for("/evil.xml"), now=NOW, full_text="never")
     report = fetch(store, settings, clock=clock)
     assert report.new == 2, report.errors
     process(store, settings, clock=clock)

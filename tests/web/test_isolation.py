@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
-
-from aube.store import Store, schema
 from web.client import Browser
 from web.owned import Owned, make_owned
 from web.routes_table import API, PAGES, ROUTES, app_routes, fill
 from web.world import World
+
+from aube.store import Store, schema
 
 
 def test_every_route_is_covered(app: FastAPI) -> None:
@@ -41,8 +41,12 @@ def fingerprint(store: Store, user_id: int) -> str:
                 column = table.c.created_by
             if column is None:
                 continue
-            rows[table.name] = [list(r) for r in conn.execute(
-                select(table).where(column == user_id).order_by(*table.primary_key.columns))]
+            rows[table.name] = [
+                list(r)
+                for r in conn.execute(
+                    select(table).where(column == user_id).order_by(*table.primary_key.columns)
+                )
+            ]
     return json.dumps(rows, default=str, sort_keys=True)
 
 
@@ -58,13 +62,16 @@ def victims(app: FastAPI, world: World) -> tuple[Owned, Owned]:
     ana, bob = Browser(app), Browser(app)
     ana.login("ana")
     bob.login("bob")
-    bob_owned = make_owned(world.store, bob, world.store.get_user("bob"), "quokka", day="2026-02-11")
+    bob_owned = make_owned(
+        world.store, bob, world.store.get_user("bob"), "quokka", day="2026-02-11"
+    )
     ana_owned = make_owned(world.store, ana, world.store.get_user("ana"), "ibis", day="2026-02-12")
     return ana_owned, bob_owned
 
 
-def test_no_page_reaches_another_users_data(app: FastAPI, world: World,
-                                           victims: tuple[Owned, Owned]) -> None:
+def test_no_page_reaches_another_users_data(
+    app: FastAPI, world: World, victims: tuple[Owned, Owned]
+) -> None:
     _, bob = victims
     before = fingerprint(world.store, bob.user.id)
     ana = Browser(app)
@@ -88,8 +95,9 @@ def test_no_page_reaches_another_users_data(app: FastAPI, world: World,
     assert Browser(app).login("bob").url.path == "/"  # Bob's account works as before
 
 
-def test_no_api_call_reaches_another_users_data(app: FastAPI, world: World,
-                                               victims: tuple[Owned, Owned]) -> None:
+def test_no_api_call_reaches_another_users_data(
+    app: FastAPI, world: World, victims: tuple[Owned, Owned]
+) -> None:
     ana, bob = victims
     before = fingerprint(world.store, bob.user.id)
     client = Browser(app).client
@@ -102,16 +110,22 @@ def test_no_api_call_reaches_another_users_data(app: FastAPI, world: World,
         if case.kind == "theirs":
             assert response.status_code == 404, f"{where} answered {response.status_code}"
         else:
-            assert response.status_code < 400, f"{where} answered {response.status_code}: {response.text}"
+            assert response.status_code < 400, (
+                f"{where} answered {response.status_code}: {response.text}"
+            )
         for marker in bob.markers:
             assert marker not in response.text, f"{where} shows Bob's {marker!r}"
-        if response.headers.get("content-type", "").startswith("application/json") and response.content:
+        if (
+            response.headers.get("content-type", "").startswith("application/json")
+            and response.content
+        ):
             assert f'"id": {bob.card},' not in json.dumps(response.json())
     assert fingerprint(world.store, bob.user.id) == before
 
 
-def test_api_tokens_are_their_owners_and_only_theirs(app: FastAPI, world: World,
-                                                    victims: tuple[Owned, Owned]) -> None:
+def test_api_tokens_are_their_owners_and_only_theirs(
+    app: FastAPI, world: World, victims: tuple[Owned, Owned]
+) -> None:
     ana, bob = victims
     client = Browser(app).client
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {bob.token}"}).json()

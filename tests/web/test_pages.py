@@ -8,15 +8,16 @@ import zipfile
 from html import unescape
 from pathlib import Path
 
+from web.client import Browser
+from web.owned import wait_for_job
+from web.world import NOW, World
+
 from aube.clock import fixed_clock
 from aube.compose.edition import END_MARKER, local_date
 from aube.config import load_settings
 from aube.store import NewCard, NewEdition, Store
 from aube.types import Card, Edition
 from aube.web import create_app
-from web.client import Browser
-from web.owned import wait_for_job
-from web.world import NOW, World
 
 CARD = re.compile(r'<article class="card[^"]*" id="card-(\d+)"')
 
@@ -41,13 +42,17 @@ def test_today_shows_the_edition_as_cards_and_its_end(ana: Browser, world: World
     assert "Tuesday 3 March 2026" in text  # the reader's local day, in words
 
 
-def test_feedback_without_javascript_is_a_form_post_that_comes_back(ana: Browser, world: World) -> None:
+def test_feedback_without_javascript_is_a_form_post_that_comes_back(
+    ana: Browser, world: World
+) -> None:
     page = ana.get("/")
     card = cards_on(page.text)[0]
     back = ana.post(f"/cards/{card}/feedback", {"action": "save", "next": f"/#card-{card}"})
     assert back.url.path == "/"
     assert world.store.get_card(world.ana.id, card).saved
-    assert re.search(rf'id="card-{card}".*?value="unsave" aria-pressed="true"', back.text, re.S)
+    assert re.search(
+        rf'id="card-{card}".*?value="unsave" aria-pressed="true"', back.text, re.DOTALL
+    )
     saved = ana.get("/saved")
     assert cards_on(saved.text) == [card]
     ana.post(f"/cards/{card}/feedback", {"action": "dismiss"})
@@ -56,10 +61,18 @@ def test_feedback_without_javascript_is_a_form_post_that_comes_back(ana: Browser
 
 def test_feedback_with_javascript_answers_json(ana: Browser, world: World) -> None:
     card = cards_on(ana.get("/").text)[1]
-    reply = ana.client.post(f"/cards/{card}/feedback", data={"action": "down"},
-                            headers={"Accept": "application/json", "X-CSRF-Token": ana.token})
+    reply = ana.client.post(
+        f"/cards/{card}/feedback",
+        data={"action": "down"},
+        headers={"Accept": "application/json", "X-CSRF-Token": ana.token},
+    )
     assert reply.status_code == 200
-    assert reply.json()["card"] == {"id": card, "saved": False, "dismissed": False, "feedback": "down"}
+    assert reply.json()["card"] == {
+        "id": card,
+        "saved": False,
+        "dismissed": False,
+        "feedback": "down",
+    }
     log = world.store.feedback_log(world.ana.id)
     assert log[0]["card_id"] == card and log[0]["action"] == "down"
 
@@ -70,7 +83,9 @@ def test_unknown_feedback_is_refused_with_its_name(ana: Browser) -> None:
     assert reply.status_code == 400 and "explode" in reply.text
 
 
-def test_card_detail_has_every_source_the_timeline_and_earlier_cards(ana: Browser, world: World) -> None:
+def test_card_detail_has_every_source_the_timeline_and_earlier_cards(
+    ana: Browser, world: World
+) -> None:
     edition = world.store.get_edition(world.ana.id, local_date(world.ana, NOW))
     assert edition is not None
     card = max(edition.cards, key=lambda c: len(c.sources))
@@ -82,17 +97,38 @@ def test_card_detail_has_every_source_the_timeline_and_earlier_cards(ana: Browse
         assert item.title in page.text
     # An earlier card on the same story (yesterday's edition) is linked.
     world.store.save_editions([_copy_as(edition, "2026-03-02", card)], now=NOW)
-    earlier = [c for c in world.store.cards_for_story(world.ana.id, card.story_id) if c.id != card.id]  # type: ignore[arg-type]
+    earlier = [
+        c for c in world.store.cards_for_story(world.ana.id, card.story_id) if c.id != card.id
+    ]  # type: ignore[arg-type]
     page = ana.get(f"/cards/{card.id}")
-    assert "Your earlier cards on this story" in page.text and f'href="/cards/{earlier[0].id}"' in page.text
+    assert (
+        "Your earlier cards on this story" in page.text
+        and f'href="/cards/{earlier[0].id}"' in page.text
+    )
 
 
 def _copy_as(edition: Edition, day: str, card: Card) -> NewEdition:
     """A copy of ``card`` in an edition of another day (an earlier card on the same story)."""
-    return NewEdition(user_id=edition.user_id, date=day, quiet=True, cards=[NewCard(
-        kind="story", story_id=card.story_id, story_version=card.story_version,
-        headline=card.headline + " (yesterday)", summary=card.summary, reason=card.reason,
-        interest_id=None, interest_label="", sources=[], changes=[], score=0.5)])
+    return NewEdition(
+        user_id=edition.user_id,
+        date=day,
+        quiet=True,
+        cards=[
+            NewCard(
+                kind="story",
+                story_id=card.story_id,
+                story_version=card.story_version,
+                headline=card.headline + " (yesterday)",
+                summary=card.summary,
+                reason=card.reason,
+                interest_id=None,
+                interest_label="",
+                sources=[],
+                changes=[],
+                score=0.5,
+            )
+        ],
+    )
 
 
 def test_an_earlier_edition_and_the_history(ana: Browser, world: World) -> None:
@@ -134,11 +170,15 @@ def test_profile_shows_weights_and_evidence_and_edits_them(ana: Browser, world: 
         assert i.label in page.text
         assert f"{i.weight:.1f}" in page.text
     target = interests[0]
-    ana.post(f"/profile/interests/{target.id}", {"label": "Rust language", "weight": "2.5", "sign": "1"})
+    ana.post(
+        f"/profile/interests/{target.id}", {"label": "Rust language", "weight": "2.5", "sign": "1"}
+    )
     changed = world.store.get_interest(world.ana.id, target.id)
     assert (changed.label, changed.weight, changed.edited) == ("Rust language", 2.5, True)
     bad = ana.post(f"/profile/interests/{target.id}", {"label": "x", "weight": "11", "sign": "1"})
-    assert bad.status_code == 400 and world.store.get_interest(world.ana.id, target.id).weight == 2.5
+    assert (
+        bad.status_code == 400 and world.store.get_interest(world.ana.id, target.id).weight == 2.5
+    )
     ana.post(f"/profile/interests/{target.id}/delete")
     assert target.id not in {i.id for i in world.store.list_interests(world.ana.id)}
     ana.post("/profile/topics", {"topics": "Formula 1\nhousing policy"})
@@ -147,8 +187,13 @@ def test_profile_shows_weights_and_evidence_and_edits_them(ana: Browser, world: 
 
 
 def test_settings_are_validated_by_the_store_and_saved(ana: Browser, world: World) -> None:
-    form = {"display_name": "Ana P.", "email": "ana@example.org", "timezone": "Asia/Tokyo",
-            "morning_time": "06:15", "edition_size": "5"}
+    form = {
+        "display_name": "Ana P.",
+        "email": "ana@example.org",
+        "timezone": "Asia/Tokyo",
+        "morning_time": "06:15",
+        "edition_size": "5",
+    }
     page = ana.post("/settings", form)
     assert page.status_code == 200 and "Saved." in page.text
     user = world.store.get_user(world.ana.id)
@@ -168,9 +213,11 @@ def test_sources_add_remove_and_opml(ana: Browser, world: World) -> None:
     assert bad.status_code == 400 and "not a web address" in bad.text
     ana.post(f"/settings/sources/{added.id}/remove")
     assert added.id not in world.store.user_source_ids(world.ana.id)
-    opml = (b'<?xml version="1.0"?><opml version="2.0"><head/><body>'
-            b'<outline text="Tech"><outline text="LWN" xmlUrl="https://lwn.net/headlines/rss"/></outline>'
-            b'</body></opml>')
+    opml = (
+        b'<?xml version="1.0"?><opml version="2.0"><head/><body>'
+        b'<outline text="Tech"><outline text="LWN" xmlUrl="https://lwn.net/headlines/rss"/></outline>'
+        b"</body></opml>"
+    )
     ana.post("/settings/sources/opml", files={"file": ("subs.opml", opml, "text/xml")})
     lwn = world.store.get_source("https://lwn.net/headlines/rss")
     assert lwn.id in world.store.user_source_ids(world.ana.id) and lwn.title == "LWN"
@@ -179,10 +226,19 @@ def test_sources_add_remove_and_opml(ana: Browser, world: World) -> None:
     assert refused.status_code == 400 and "DOCTYPE" in refused.text
 
 
-def test_a_new_account_gets_a_first_edition_right_after_choosing_topics(browser: Browser, world: World) -> None:
+def test_a_new_account_gets_a_first_edition_right_after_choosing_topics(
+    browser: Browser, world: World
+) -> None:
     browser.get("/signup")
-    page = browser.post("/signup", {"handle": "cleo", "password": "a long password",
-                                    "password2": "a long password", "timezone": "Europe/Paris"})
+    page = browser.post(
+        "/signup",
+        {
+            "handle": "cleo",
+            "password": "a long password",
+            "password2": "a long password",
+            "timezone": "Europe/Paris",
+        },
+    )
     assert page.url.path == "/welcome"  # sign-up is open while no administrator exists
     today = browser.post("/welcome", {"topic": ["Trade and tariffs"], "topics": "volcano eruption"})
     assert today.url.path == "/"
@@ -194,7 +250,9 @@ def test_an_empty_store_says_kindly_that_news_comes_later(tmp_path: Path) -> Non
     empty = Store.open(settings)
     b = Browser(create_app(settings, store=empty, clock=fixed_clock(NOW)))
     b.get("/signup")
-    b.post("/signup", {"handle": "dan", "password": "a long password", "password2": "a long password"})
+    b.post(
+        "/signup", {"handle": "dan", "password": "a long password", "password2": "a long password"}
+    )
     page = b.post("/welcome", {"topics": "anything"})
     assert "has not read any news yet" in page.text
     empty.close()
@@ -202,21 +260,28 @@ def test_an_empty_store_says_kindly_that_news_comes_later(tmp_path: Path) -> Non
 
 def test_rebuilding_keeps_todays_stories_but_not_a_dismissed_one(ana: Browser) -> None:
     before = cards_on(ana.get("/").text)
-    headline = re.search(rf'id="card-{before[0]}-title"><a [^>]*>([^<]+)', ana.get("/").text).group(1)  # type: ignore[union-attr]
+    headline = re.search(rf'id="card-{before[0]}-title"><a [^>]*>([^<]+)', ana.get("/").text).group(
+        1
+    )  # type: ignore[union-attr]
     ana.post(f"/cards/{before[0]}/feedback", {"action": "dismiss"})
     after = ana.post("/today/regenerate")
     assert len(cards_on(after.text)) >= len(before) - 1 > 0
     assert headline not in after.text
 
 
-def test_importing_notes_by_upload_shows_progress_then_the_interests(ana: Browser, world: World) -> None:
+def test_importing_notes_by_upload_shows_progress_then_the_interests(
+    ana: Browser, world: World
+) -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as z:
         z.writestr("vault/tides.md", "# Tidal energy\nNotes on tidal turbines and barrages.")
         z.writestr("vault/.obsidian/app.json", "{}")
-    upload = ana.client.post("/profile/imports", data={"kind": "notes", "csrf_token": ana.token},
-                             files={"file": ("vault.zip", buffer.getvalue(), "application/zip")},
-                             follow_redirects=False)
+    upload = ana.client.post(
+        "/profile/imports",
+        data={"kind": "notes", "csrf_token": ana.token},
+        files={"file": ("vault.zip", buffer.getvalue(), "application/zip")},
+        follow_redirects=False,
+    )
     assert upload.status_code == 303
     job = upload.headers["location"]
     page = ana.get(job)
@@ -230,14 +295,22 @@ def test_importing_notes_by_upload_shows_progress_then_the_interests(ana: Browse
     assert "Tidal energy" in profile and "vault.zip" in profile
 
 
-def test_a_broken_export_fails_with_a_reason_and_changes_nothing(ana: Browser, world: World) -> None:
+def test_a_broken_export_fails_with_a_reason_and_changes_nothing(
+    ana: Browser, world: World
+) -> None:
     before = len(world.store.list_interests(world.ana.id))
-    upload = ana.client.post("/profile/imports", data={"kind": "chatgpt", "csrf_token": ana.token},
-                             files={"file": ("conversations.json", b"{not json", "application/json")},
-                             follow_redirects=False)
+    upload = ana.client.post(
+        "/profile/imports",
+        data={"kind": "chatgpt", "csrf_token": ana.token},
+        files={"file": ("conversations.json", b"{not json", "application/json")},
+        follow_redirects=False,
+    )
     status = wait_for_job(ana, upload.headers["location"])
     assert status["state"] == "failed" and "not valid JSON" in status["message"]
     assert len(world.store.list_interests(world.ana.id)) == before
-    empty = ana.client.post("/profile/imports", data={"kind": "chatgpt", "csrf_token": ana.token},
-                            files={"file": ("x.json", b"", "application/json")})
+    empty = ana.client.post(
+        "/profile/imports",
+        data={"kind": "chatgpt", "csrf_token": ana.token},
+        files={"file": ("x.json", b"", "application/json")},
+    )
     assert empty.status_code == 400 and "empty" in empty.text

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
+from web.client import PASSWORD, Browser
+from web.world import NOW, World
 
 from aube.clock import fixed_clock
 from aube.config import load_settings
 from aube.web import create_app
 from aube.web.throttle import Limits, paused_until
-from web.client import PASSWORD, Browser
-from web.world import NOW, World
 
 
 def test_pause_ends_when_the_oldest_failure_leaves_the_window() -> None:
@@ -23,7 +23,9 @@ def test_pause_ends_when_the_oldest_failure_leaves_the_window() -> None:
     assert paused_until(0, 20, t, limits) == t + timedelta(minutes=15)
 
 
-def test_an_account_pauses_after_five_failures_even_for_the_right_password(app: FastAPI, world: World) -> None:
+def test_an_account_pauses_after_five_failures_even_for_the_right_password(
+    app: FastAPI, world: World
+) -> None:
     attacker = Browser(app)
     for _ in range(5):
         assert attacker.login("ana", "guess").status_code == 400
@@ -38,16 +40,22 @@ def test_an_account_pauses_after_five_failures_even_for_the_right_password(app: 
     again = create_app(world.settings, store=world.store, clock=fixed_clock(NOW))
     assert Browser(again).login("ana", PASSWORD).status_code == 429
     # After the window, Ana logs in, and her count starts again from zero.
-    later = create_app(world.settings, store=world.store,
-                       clock=fixed_clock(NOW + timedelta(minutes=world.settings.web_login_window_minutes, seconds=1)))
+    later = create_app(
+        world.settings,
+        store=world.store,
+        clock=fixed_clock(
+            NOW + timedelta(minutes=world.settings.web_login_window_minutes, seconds=1)
+        ),
+    )
     assert Browser(later).login("ana").url.path == "/"
     assert Browser(later).login("ana", "guess").status_code == 400
     assert Browser(later).login("ana").url.path == "/"
 
 
 def test_one_address_guessing_many_accounts_is_paused(world: World) -> None:
-    settings = load_settings(data_dir=world.settings.data_dir, embed_backend="hashing",
-                             web_login_failures_per_ip=3)
+    settings = load_settings(
+        data_dir=world.settings.data_dir, embed_backend="hashing", web_login_failures_per_ip=3
+    )
     app = create_app(settings, store=world.store, clock=fixed_clock(NOW))
     b = Browser(app)
     for name in ("zed", "yan", "xia"):

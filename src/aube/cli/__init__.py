@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -27,10 +27,10 @@ app = typer.Typer(
 def _root(
     ctx: typer.Context,
     data_dir: Annotated[
-        Optional[Path], typer.Option("--data-dir", help="Data folder (AUBE_DATA_DIR).")
+        Path | None, typer.Option("--data-dir", help="Data folder (AUBE_DATA_DIR).")
     ] = None,
     database_url: Annotated[
-        Optional[str], typer.Option("--database-url", help="Database URL (AUBE_DATABASE_URL).")
+        str | None, typer.Option("--database-url", help="Database URL (AUBE_DATABASE_URL).")
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
 ) -> None:
@@ -42,7 +42,18 @@ def _root(
 
 
 def _mount() -> None:
-    from aube.cli import config_cmd, cost, delivery, evals, people, pipeline_cmd, serve, sources, stories, up
+    from aube.cli import (
+        config_cmd,
+        cost,
+        delivery,
+        evals,
+        people,
+        pipeline_cmd,
+        serve,
+        sources,
+        stories,
+        up,
+    )
 
     app.add_typer(sources.app, name="sources")
     app.add_typer(config_cmd.app, name="config")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -11,7 +11,9 @@ from aube.cli.common import console, state
 from aube.config import ENV_PREFIX, settings_doc
 from aube.errors import ConfigError
 
-app = typer.Typer(help="Show the settings in force, or write their reference.", no_args_is_help=True)
+app = typer.Typer(
+    help="Show the settings in force, or write their reference.", no_args_is_help=True
+)
 
 
 @app.command("show")
@@ -19,12 +21,16 @@ def show(ctx: typer.Context) -> None:
     """Every setting and its value (from arguments, environment, file or default)."""
     settings = state(ctx).settings
     for name in type(settings).model_fields:
-        console.print(f"{name} = {getattr(settings, name)!r}  [dim]({ENV_PREFIX}{name.upper()})[/dim]")
+        console.print(
+            f"{name} = {getattr(settings, name)!r}  [dim]({ENV_PREFIX}{name.upper()})[/dim]"
+        )
 
 
 @app.command("docs")
 def docs(
-    output: Annotated[Optional[Path], typer.Argument(help="Write here (default: standard output).")] = None,
+    output: Annotated[
+        Path | None, typer.Argument(help="Write here (default: standard output).")
+    ] = None,
     check: Annotated[bool, typer.Option(help="Fail when the file differs from the code.")] = False,
 ) -> None:
     """The Markdown reference of every setting (docs/configuration.md)."""

@@ -22,8 +22,9 @@ from aube.pipeline.worker import TickReport, Worker
 from aube.store import ChannelRecord
 from aube.types import User
 
-channels_app = typer.Typer(help="A user's delivery channels: email, notifications, private feed.",
-                           no_args_is_help=True)
+channels_app = typer.Typer(
+    help="A user's delivery channels: email, notifications, private feed.", no_args_is_help=True
+)
 deliveries_app = typer.Typer(help="What was delivered, what failed and why.", no_args_is_help=True)
 
 UserArg = Annotated[str, typer.Argument(help="User name or id.")]
@@ -61,15 +62,20 @@ def channels_list(ctx: typer.Context, user: UserArg) -> None:
         d = sent.get(c.id)
         table.add_row(str(c.id), kind, status, where, d.status if d else "—")
     console.print(table)
-    console.print(f"Mornings at {u.morning_time} ({u.timezone}); change with "
-                  f"`aube users set {u.handle} --morning HH:MM`.")
+    console.print(
+        f"Mornings at {u.morning_time} ({u.timezone}); change with "
+        f"`aube users set {u.handle} --morning HH:MM`."
+    )
 
 
 @channels_app.command("add")
 def channels_add(
-    ctx: typer.Context, user: UserArg,
+    ctx: typer.Context,
+    user: UserArg,
     kind: Annotated[str, typer.Argument(help="email, apprise or atom.")],
-    target: Annotated[str | None, typer.Argument(help="For apprise: the URL, e.g. ntfys://ntfy.sh/my-topic.")] = None,
+    target: Annotated[
+        str | None, typer.Argument(help="For apprise: the URL, e.g. ntfys://ntfy.sh/my-topic.")
+    ] = None,
 ) -> None:
     """Turn on email, add a notification URL, or make the private Atom feed."""
     st = state(ctx)
@@ -92,19 +98,28 @@ def channels_add(
 def _new_feed(ctx: typer.Context, u: User) -> None:
     st = state(ctx)
     _, token = service.create_feed(st.store, u, now=st.clock())
-    console.print("Private feed (keep it secret; it is shown only now — `aube channels feed "
-                  "USER --regenerate` makes a new one):")
+    console.print(
+        "Private feed (keep it secret; it is shown only now — `aube channels feed "
+        "USER --regenerate` makes a new one):"
+    )
     print(feed_url(st.settings, token))
 
 
 @channels_app.command("remove")
-def channels_remove(ctx: typer.Context, user: UserArg,
-                    channel: Annotated[str, typer.Argument(help="Channel id, or email / atom.")]) -> None:
+def channels_remove(
+    ctx: typer.Context,
+    user: UserArg,
+    channel: Annotated[str, typer.Argument(help="Channel id, or email / atom.")],
+) -> None:
     """Turn email off, revoke the feed, or delete a notification URL."""
     st = state(ctx)
     u = st.store.get_user(user)
-    console.print(service.remove_channel(st.store, u, _channel_id(ctx, u.id, channel),
-                                         now=st.clock()).capitalize() + ".")
+    console.print(
+        service.remove_channel(
+            st.store, u, _channel_id(ctx, u.id, channel), now=st.clock()
+        ).capitalize()
+        + "."
+    )
 
 
 def _channel_id(ctx: typer.Context, user_id: int, ref: str) -> int:
@@ -118,20 +133,27 @@ def _channel_id(ctx: typer.Context, user_id: int, ref: str) -> int:
 
 
 @channels_app.command("test")
-def channels_test(ctx: typer.Context, user: UserArg,
-                  channel: Annotated[str, typer.Argument(help="Channel id, or email / atom.")]) -> None:
+def channels_test(
+    ctx: typer.Context,
+    user: UserArg,
+    channel: Annotated[str, typer.Argument(help="Channel id, or email / atom.")],
+) -> None:
     """Send a test now: the latest edition, marked as a test, outside the schedule."""
     st = state(ctx)
     u = st.store.get_user(user)
-    receipt = service.send_test(st.store, st.settings, u, _channel_id(ctx, u.id, channel),
-                                now=st.clock())
+    receipt = service.send_test(
+        st.store, st.settings, u, _channel_id(ctx, u.id, channel), now=st.clock()
+    )
     console.print(f"Test sent: {receipt}")
 
 
 @channels_app.command("feed")
 def channels_feed(
-    ctx: typer.Context, user: UserArg,
-    regenerate: Annotated[bool, typer.Option("--regenerate", help="A new URL; the old one stops working.")] = False,
+    ctx: typer.Context,
+    user: UserArg,
+    regenerate: Annotated[
+        bool, typer.Option("--regenerate", help="A new URL; the old one stops working.")
+    ] = False,
     revoke: Annotated[bool, typer.Option("--revoke", help="End the feed.")] = False,
 ) -> None:
     """The private Atom feed: whether it is live; make a new URL, or revoke it."""
@@ -149,8 +171,10 @@ def channels_feed(
         if c is None or not c.has_feed_token:
             console.print(f"No live feed. `aube channels add {u.handle} atom` makes one.")
         else:
-            console.print(f"The feed is live since {when(c.updated_at)} UTC. Its URL was shown when "
-                          "it was made and is not stored; --regenerate makes a new one.")
+            console.print(
+                f"The feed is live since {when(c.updated_at)} UTC. Its URL was shown when "
+                "it was made and is not stored; --regenerate makes a new one."
+            )
 
 
 @deliveries_app.command("list")
@@ -158,7 +182,10 @@ def deliveries_list(
     ctx: typer.Context,
     user: Annotated[str | None, typer.Option(help="Only this user.")] = None,
     date: Annotated[str | None, typer.Option(help="Only this day (YYYY-MM-DD).")] = None,
-    status: Annotated[list[str] | None, typer.Option(help="Only this status; repeatable (sent, retry, failed, unknown, skipped…).")] = None,
+    status: Annotated[
+        list[str] | None,
+        typer.Option(help="Only this status; repeatable (sent, retry, failed, unknown, skipped…)."),
+    ] = None,
     limit: Annotated[int, typer.Option(help="How many.")] = 50,
 ) -> None:
     """Deliveries, newest first, with their tries and errors."""
@@ -166,14 +193,34 @@ def deliveries_list(
     uid = st.store.get_user(user).id if user else None
     handles = {u.id: u.handle for u in st.store.list_users()}
     table = Table()
-    for col in ("id", "day", "user", "channel", "status", "tries", "sent / next try", "error / receipt"):
+    for col in (
+        "id",
+        "day",
+        "user",
+        "channel",
+        "status",
+        "tries",
+        "sent / next try",
+        "error / receipt",
+    ):
         table.add_column(col)
     for d in st.store.list_deliveries(user_id=uid, date=date, statuses=status, limit=limit):
-        moment = when(d.sent_at) if d.sent_at else (f"next {when(d.next_attempt_at)}"
-                                                    if d.next_attempt_at else "")
+        moment = (
+            when(d.sent_at)
+            if d.sent_at
+            else (f"next {when(d.next_attempt_at)}" if d.next_attempt_at else "")
+        )
         detail = f"[red]{d.error}[/red]" if d.error else (d.detail or "")
-        table.add_row(str(d.id), d.date, handles.get(d.user_id, str(d.user_id)),
-                      f"{d.kind} {d.channel_id}", d.status, str(d.attempts), moment, detail)
+        table.add_row(
+            str(d.id),
+            d.date,
+            handles.get(d.user_id, str(d.user_id)),
+            f"{d.kind} {d.channel_id}",
+            d.status,
+            str(d.attempts),
+            moment,
+            detail,
+        )
     console.print(table)
 
 
@@ -182,8 +229,10 @@ def deliveries_resend(ctx: typer.Context, delivery: int) -> None:
     """Send a failed or perhaps-sent delivery again, on purpose (the worker's next tick)."""
     st = state(ctx)
     d = st.store.resend_delivery(delivery, now=st.clock())
-    console.print(f"Delivery {d.id} ({d.date}, {d.kind}) will be sent again by the worker's next "
-                  "tick, if that day is still today for the user.")
+    console.print(
+        f"Delivery {d.id} ({d.date}, {d.kind}) will be sent again by the worker's next "
+        "tick, if that day is still today for the user."
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -204,9 +253,11 @@ def register(app: typer.Typer) -> None:
         stop = threading.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
-        console.print(f"Worker {worker.name}: a tick every {st.settings.worker_tick_seconds:g}s, "
-                      f"ingest every {st.settings.ingest_interval_minutes} min, editions "
-                      f"{st.settings.edition_lead_minutes} min before each morning. Ctrl-C stops.")
+        console.print(
+            f"Worker {worker.name}: a tick every {st.settings.worker_tick_seconds:g}s, "
+            f"ingest every {st.settings.ingest_interval_minutes} min, editions "
+            f"{st.settings.edition_lead_minutes} min before each morning. Ctrl-C stops."
+        )
         worker.run_forever(stop)
         console.print("Worker stopped.")
 
@@ -214,7 +265,9 @@ def register(app: typer.Typer) -> None:
     def run_cmd(
         ctx: typer.Context,
         user: Annotated[str, typer.Option("--user", help="User name or id.")],
-        date: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD (default: the user's today).")] = None,
+        date: Annotated[
+            str | None, typer.Option("--date", help="YYYY-MM-DD (default: the user's today).")
+        ] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
     ) -> None:
         """What the schedule does for one user and day, now: build the edition if missing, then

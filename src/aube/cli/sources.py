@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -18,8 +18,11 @@ from aube.ingest.urls import canonical_url, is_http_url
 app = typer.Typer(help="Add, list, remove, import and export feeds.", no_args_is_help=True)
 
 FullTextOpt = Annotated[
-    Optional[str],
-    typer.Option("--full-text", help="Fetch the article when the feed has only a teaser: auto, always, never."),
+    str | None,
+    typer.Option(
+        "--full-text",
+        help="Fetch the article when the feed has only a teaser: auto, always, never.",
+    ),
 ]
 
 
@@ -40,18 +43,27 @@ def list_sources(
     counts = st.store.source_item_counts()
     if as_json:
         rows = [
-            {"id": s.id, "url": s.url, "title": s.title, "enabled": s.enabled,
-             "full_text": s.full_text, "items": counts.get(s.id, 0),
-             "last_fetched_at": s.last_fetched_at.isoformat() if s.last_fetched_at else None,
-             "last_ok_at": s.last_ok_at.isoformat() if s.last_ok_at else None,
-             "error": s.last_error, "error_count": s.error_count}
+            {
+                "id": s.id,
+                "url": s.url,
+                "title": s.title,
+                "enabled": s.enabled,
+                "full_text": s.full_text,
+                "items": counts.get(s.id, 0),
+                "last_fetched_at": s.last_fetched_at.isoformat() if s.last_fetched_at else None,
+                "last_ok_at": s.last_ok_at.isoformat() if s.last_ok_at else None,
+                "error": s.last_error,
+                "error_count": s.error_count,
+            }
             for s in sources
         ]
         console.print_json(json.dumps(rows))
         return
     if not sources:
-        console.print("No sources yet. Add one with `aube sources add URL` or "
-                      "`aube sources import feeds.opml`.")
+        console.print(
+            "No sources yet. Add one with `aube sources add URL` or "
+            "`aube sources import feeds.opml`."
+        )
         return
     table = Table(show_lines=False)
     for col in ("id", "source", "items", "last fetch", "state"):
@@ -80,14 +92,17 @@ def add(
     """Add a feed by URL (RSS, Atom or JSON Feed)."""
     st = state(ctx)
     mode = _mode(full_text or st.settings.ingest_full_text)
-    source, created = st.store.add_source(checked_url(url), now=st.clock(), title=title,
-                                          full_text=mode)
+    source, created = st.store.add_source(
+        checked_url(url), now=st.clock(), title=title, full_text=mode
+    )
     verb = "Added" if created else "Already there:"
     console.print(f"{verb} source {source.id}: {source.url}")
 
 
 @app.command("remove")
-def remove(ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Source id or URL.")]) -> None:
+def remove(
+    ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Source id or URL.")]
+) -> None:
     """Remove a source and the items read from it."""
     st = state(ctx)
     source = st.store.get_source(ref)
@@ -100,8 +115,8 @@ def set_source(
     ctx: typer.Context,
     ref: Annotated[str, typer.Argument(help="Source id or URL.")],
     full_text: FullTextOpt = None,
-    title: Annotated[Optional[str], typer.Option(help="A new name.")] = None,
-    enabled: Annotated[Optional[bool], typer.Option("--enable/--disable")] = None,
+    title: Annotated[str | None, typer.Option(help="A new name.")] = None,
+    enabled: Annotated[bool | None, typer.Option("--enable/--disable")] = None,
 ) -> None:
     """Change a source's name, full-text mode, or pause it."""
     st = state(ctx)
@@ -116,8 +131,10 @@ def set_source(
     if not changes:
         raise InvalidInput("nothing to change: give --full-text, --title, --enable or --disable")
     source = st.store.update_source(source.id, **changes)
-    console.print(f"Source {source.id}: {source.title or source.url} "
-                  f"(full text: {source.full_text}, {'enabled' if source.enabled else 'disabled'})")
+    console.print(
+        f"Source {source.id}: {source.title or source.url} "
+        f"(full text: {source.full_text}, {'enabled' if source.enabled else 'disabled'})"
+    )
 
 
 @app.command("import")
@@ -137,22 +154,29 @@ def import_opml(
         if not is_http_url(feed.url):
             skipped.append(feed.url)
             continue
-        _, created = st.store.add_source(canonical_url(feed.url), now=st.clock(),
-                                         title=feed.title, full_text=mode)
+        _, created = st.store.add_source(
+            canonical_url(feed.url), now=st.clock(), title=feed.title, full_text=mode
+        )
         added += created
         existing += not created
-    console.print(f"Imported {file}: {added} added, {existing} already there"
-                  + (f", {len(skipped)} skipped (not http/https): {', '.join(skipped)}" if skipped else ""))
+    console.print(
+        f"Imported {file}: {added} added, {existing} already there"
+        + (f", {len(skipped)} skipped (not http/https): {', '.join(skipped)}" if skipped else "")
+    )
 
 
 @app.command("export")
 def export_opml(
     ctx: typer.Context,
-    file: Annotated[Optional[Path], typer.Argument(help="Where to write (default: standard output).")] = None,
+    file: Annotated[
+        Path | None, typer.Argument(help="Where to write (default: standard output).")
+    ] = None,
 ) -> None:
     """Write every source as OPML."""
     st = state(ctx)
-    data = write_opml([OpmlFeed(url=s.url, title=s.title, category="") for s in st.store.list_sources()])
+    data = write_opml(
+        [OpmlFeed(url=s.url, title=s.title, category="") for s in st.store.list_sources()]
+    )
     if file is None:
         sys.stdout.buffer.write(data)
     else:

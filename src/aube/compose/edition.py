@@ -65,8 +65,13 @@ def cutoff_for(user: User, day: str, now: datetime) -> datetime:
     return min(now, morning)
 
 
-def _decayed(weights: np.ndarray, origins: list[str], last: list[datetime], now: datetime,
-             half_life_days: float) -> np.ndarray:
+def _decayed(
+    weights: np.ndarray,
+    origins: list[str],
+    last: list[datetime],
+    now: datetime,
+    half_life_days: float,
+) -> np.ndarray:
     """Interests learned from chats, notes and feedback fade unless renewed; what the person
     typed (onboarding, requests, edits) does not."""
     out = weights.astype(np.float32).copy()
@@ -128,8 +133,21 @@ def build_editions(
             pending: tuple[Future[dict[int, int]], list[NewEdition]] | None = None
             for start in range(0, len(todo), CHUNK):
                 chunk = todo[start : start + CHUNK]
-                editions = _rank_chunk(store, settings, chunk, the_day, cutoffs, candidates,
-                                       ids, vectors, sim, lexicon, params, model, now)
+                editions = _rank_chunk(
+                    store,
+                    settings,
+                    chunk,
+                    the_day,
+                    cutoffs,
+                    candidates,
+                    ids,
+                    vectors,
+                    sim,
+                    lexicon,
+                    params,
+                    model,
+                    now,
+                )
                 if pending is not None:
                     _saved(report, *pending, advance)
                 if _separate_connections(store):
@@ -148,8 +166,9 @@ def _separate_connections(store: Store) -> bool:
     return not (url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"))
 
 
-def _saved(report: EditionsReport, future: Future[dict[int, int]], editions: list[NewEdition],
-           advance) -> None:  # type: ignore[no-untyped-def]
+def _saved(
+    report: EditionsReport, future: Future[dict[int, int]], editions: list[NewEdition], advance
+) -> None:  # type: ignore[no-untyped-def]
     report.edition_ids.update(future.result())  # a failed write raises here, as before
     report.built += len(editions)
     report.cards += sum(len(e.cards) for e in editions)
@@ -158,17 +177,28 @@ def _saved(report: EditionsReport, future: Future[dict[int, int]], editions: lis
 
 
 def _rank_chunk(
-    store: Store, settings: Settings, chunk: list[User], day: str, cutoffs: dict[int, datetime],
-    candidates: list[Candidate], ids: np.ndarray, vectors: np.ndarray, story_sim: np.ndarray,
-    lexicon: LexicalIndex, params: RankParams, model: str, now: datetime,
+    store: Store,
+    settings: Settings,
+    chunk: list[User],
+    day: str,
+    cutoffs: dict[int, datetime],
+    candidates: list[Candidate],
+    ids: np.ndarray,
+    vectors: np.ndarray,
+    story_sim: np.ndarray,
+    lexicon: LexicalIndex,
+    params: RankParams,
+    model: str,
+    now: datetime,
 ) -> list[NewEdition]:
     n_users, n = len(chunk), len(ids)
     index = {u.id: i for i, u in enumerate(chunk)}
     iv = store.interest_vectors([u.id for u in chunk], now=now, model=model)
     subs = store.subscription_map([u.id for u in chunk])
     # The edition being rebuilt is not history: a regenerated edition may keep its stories.
-    shown = store.shown([u.id for u in chunk], since=now - timedelta(days=HISTORY_DAYS),
-                        excluding_date=day)
+    shown = store.shown(
+        [u.id for u in chunk], since=now - timedelta(days=HISTORY_DAYS), excluding_date=day
+    )
     position = {int(s): j for j, s in enumerate(ids)}
     cutoff = np.array([cutoffs[u.id].timestamp() for u in chunk])
     last_seen = np.array([c.last_seen.timestamp() for c in candidates]) if n else np.zeros(0)
@@ -192,24 +222,33 @@ def _rank_chunk(
             if j is not None:
                 shown_version[row, j] = version
                 suppressed[row, j] = down
-    weights = _decayed(iv.weights, iv.origins, iv.last_evidence_at, now,
-                       settings.interest_half_life_days)
+    weights = _decayed(
+        iv.weights, iv.origins, iv.last_evidence_at, now, settings.interest_half_life_days
+    )
     # Word matching only for topics a person typed; a chat's title or a card's headline is
     # not a list of words that must all appear.
     typed = np.array([o in TYPED_ORIGINS for o in iv.origins], dtype=np.float32)
     lexical = sparse.diags(typed) @ lexicon.full_matches(iv.labels) if len(iv.ids) else None
     batch = UserBatch(
         sizes=np.array([u.edition_size for u in chunk], dtype=np.int64),
-        allowed=allowed, shown_version=shown_version, suppressed=suppressed,
+        allowed=allowed,
+        shown_version=shown_version,
+        suppressed=suppressed,
         interest_user=np.array([index[int(u)] for u in iv.user_ids], dtype=np.int64),
-        interest_vectors=iv.vectors.reshape(len(iv.ids), -1) if len(iv.ids) else
-        np.zeros((0, vectors.shape[1]), dtype=np.float32),
-        interest_weights=weights, interest_signs=iv.signs.astype(np.int64), interest_hard=iv.hard,
+        interest_vectors=iv.vectors.reshape(len(iv.ids), -1)
+        if len(iv.ids)
+        else np.zeros((0, vectors.shape[1]), dtype=np.float32),
+        interest_weights=weights,
+        interest_signs=iv.signs.astype(np.int64),
+        interest_hard=iv.hard,
         interest_lexical=sparse.csr_matrix(lexical) if lexical is not None else None,
     )
-    stories_batch = StoryBatch(vectors=vectors,
-                               publishers=np.array([c.publishers for c in candidates], dtype=np.float32),
-                               age_hours=age_hours, versions=versions)
+    stories_batch = StoryBatch(
+        vectors=vectors,
+        publishers=np.array([c.publishers for c in candidates], dtype=np.float32),
+        age_hours=age_hours,
+        versions=versions,
+    )
     selection = select(stories_batch, batch, params, story_sim)
     chosen_story_ids = sorted({int(ids[j]) for picks in selection.story for j in picks})
     stories = {s.id: s for s in store.get_stories(chosen_story_ids)}
@@ -220,40 +259,85 @@ def _rank_chunk(
         row = index[u.id]
         cards = []
         for j, score_value, irow, is_update, is_top in zip(
-                selection.story[row], selection.score[row], selection.interest[row],
-                selection.update[row], selection.top[row], strict=True):
+            selection.story[row],
+            selection.score[row],
+            selection.interest[row],
+            selection.update[row],
+            selection.top[row],
+            strict=True,
+        ):
             story = stories.get(int(ids[j]))
             if story is None:
                 continue
             interest_id = int(iv.ids[irow]) if irow >= 0 else None
             seen = shown.get(u.id, {}).get(story.id)
-            cards.append(_card(story, vectors[j], float(score_value), interest_id,
-                               details.get(interest_id) if interest_id else None,
-                               bool(is_update), bool(is_top), seen, u, now))
-        editions.append(NewEdition(
-            user_id=u.id, date=day, cards=cards, quiet=len(cards) < u.edition_size,
-            meta={"cutoff": cutoffs[u.id].isoformat(), "candidates": n, "end": END_MARKER}))
+            cards.append(
+                _card(
+                    story,
+                    vectors[j],
+                    float(score_value),
+                    interest_id,
+                    details.get(interest_id) if interest_id else None,
+                    bool(is_update),
+                    bool(is_top),
+                    seen,
+                    u,
+                    now,
+                )
+            )
+        editions.append(
+            NewEdition(
+                user_id=u.id,
+                date=day,
+                cards=cards,
+                quiet=len(cards) < u.edition_size,
+                meta={"cutoff": cutoffs[u.id].isoformat(), "candidates": n, "end": END_MARKER},
+            )
+        )
     return editions
 
 
-def _card(story: Story, vector: np.ndarray, score_value: float, interest_id: int | None,
-          detail: dict | None, is_update: bool, is_top: bool,
-          seen: tuple[int, datetime, bool] | None, user: User, now: datetime) -> NewCard:
+def _card(
+    story: Story,
+    vector: np.ndarray,
+    score_value: float,
+    interest_id: int | None,
+    detail: dict | None,
+    is_update: bool,
+    is_top: bool,
+    seen: tuple[int, datetime, bool] | None,
+    user: User,
+    now: datetime,
+) -> NewCard:
     changes: list[str] = []
     if is_update and seen is not None:
         changes = [f"{i.publisher}: {i.title}" for i in story.items if i.added_at > seen[1]]
         if not changes:
-            changes = [f"{story.item_count} report(s) now, from {story.publisher_count} publisher(s)"]
+            changes = [
+                f"{story.item_count} report(s) now, from {story.publisher_count} publisher(s)"
+            ]
     items = sorted(story.items, key=lambda i: i.published_at, reverse=True)[:MAX_SOURCES]
     return NewCard(
         kind="update" if is_update else ("top" if is_top else "story"),
-        story_id=story.id, story_version=story.version,
+        story_id=story.id,
+        story_version=story.version,
         headline=story.headline or (story.items[0].title if story.items else ""),
         summary=story.summary,
-        reason=reason_for(detail, story, is_top=is_top, is_update=is_update, seen=seen,
-                          timezone=user.timezone),
-        interest_id=interest_id, interest_label=(detail or {}).get("label", ""),
-        sources=[{"publisher": i.publisher, "title": i.title, "url": i.url,
-                  "published_at": i.published_at.isoformat()} for i in items],
-        changes=changes, score=score_value, vector=vector,
+        reason=reason_for(
+            detail, story, is_top=is_top, is_update=is_update, seen=seen, timezone=user.timezone
+        ),
+        interest_id=interest_id,
+        interest_label=(detail or {}).get("label", ""),
+        sources=[
+            {
+                "publisher": i.publisher,
+                "title": i.title,
+                "url": i.url,
+                "published_at": i.published_at.isoformat(),
+            }
+            for i in items
+        ],
+        changes=changes,
+        score=score_value,
+        vector=vector,
     )

@@ -85,9 +85,12 @@ def write_personal_lines(
     by_edition = store.edition_cards(edition_ids)
     report = PersonalReport(editions=len(by_edition))
     wanted: list[tuple[int, Card]] = [
-        (eid, c) for eid in edition_ids for c in by_edition.get(eid, []) if _wants_line(c)]
-    requests = {c.id: _request(prompt, c, eid, settings.personal_line_max_tokens, schema)
-                for eid, c in wanted}
+        (eid, c) for eid in edition_ids for c in by_edition.get(eid, []) if _wants_line(c)
+    ]
+    requests = {
+        c.id: _request(prompt, c, eid, settings.personal_line_max_tokens, schema)
+        for eid, c in wanted
+    }
 
     allowed = {eid for eid, _ in wanted}
     before = Cost()
@@ -103,16 +106,24 @@ def write_personal_lines(
             req = requests[card.id]
             chars = sum(len(m.content) for m in req.messages)
             costs[eid] = costs.get(eid, Cost()) + estimate(
-                int(chars / CHARS_PER_TOKEN), req.max_tokens // 2, per_token)
+                int(chars / CHARS_PER_TOKEN), req.max_tokens // 2, per_token
+            )
             users[eid] = card.user_id
-        user_spent = store.llm_spent_by_user(sorted(set(users.values())),
-                                             since=now - timedelta(hours=24))
-        plan = plan_night(budget, Cost(spent.tokens, spent.seconds), [],
-                          [(eid, users[eid], costs[eid]) for eid in costs], user_spent)
+        user_spent = store.llm_spent_by_user(
+            sorted(set(users.values())), since=now - timedelta(hours=24)
+        )
+        plan = plan_night(
+            budget,
+            Cost(spent.tokens, spent.seconds),
+            [],
+            [(eid, users[eid], costs[eid]) for eid in costs],
+            user_spent,
+        )
         allowed = set(plan.line_editions)
         for eid in plan.skipped_editions:
-            metered.note("per-user", "personal-line-skipped-budget", user_id=users[eid],
-                         edition_id=eid)
+            metered.note(
+                "per-user", "personal-line-skipped-budget", user_id=users[eid], edition_id=eid
+            )
         report.skipped_budget = len(plan.skipped_editions)
 
     # One request per distinct (story version, label), grouped by story: readers of one
@@ -127,8 +138,10 @@ def write_personal_lines(
         for reader in readers.pop(key, []):
             lines[reader.id] = line
             report.reused += 1
-    todo = sorted(((group[0].edition_id, group[0]) for group in readers.values()),
-                  key=lambda pair: (pair[1].story_id or 0, pair[1].user_id))
+    todo = sorted(
+        ((group[0].edition_id, group[0]) for group in readers.values()),
+        key=lambda pair: (pair[1].story_id or 0, pair[1].user_id),
+    )
     advance = reporter.task("per-user lines", len(todo))
     for start in range(0, len(todo), BATCH):
         if _over(budget, before, metered):
@@ -146,8 +159,13 @@ def write_personal_lines(
             sources = [card.headline, card.summary, card.interest_label]
             if not check([line], sources).ok:
                 report.unfaithful += 1
-                metered.note("per-user", "personal-line-unfaithful", story_id=card.story_id,
-                             user_id=card.user_id, edition_id=card.edition_id)
+                metered.note(
+                    "per-user",
+                    "personal-line-unfaithful",
+                    story_id=card.story_id,
+                    user_id=card.user_id,
+                    edition_id=card.edition_id,
+                )
                 continue
             for reader in readers[_line_key(card)]:
                 lines[reader.id] = line
@@ -165,13 +183,23 @@ def _over(budget: Budget, before: Cost, metered: Metered) -> bool:
     """The runtime guard: estimates can be wrong, the ledger is not."""
     tokens = before.tokens + metered.spent.tokens
     seconds = before.seconds + metered.spent.seconds
-    return bool((budget.tokens and tokens >= budget.tokens)
-                or (budget.seconds and seconds >= budget.seconds))
+    return bool(
+        (budget.tokens and tokens >= budget.tokens)
+        or (budget.seconds and seconds >= budget.seconds)
+    )
 
 
 def _request(prompt, card: Card, edition_id: int, max_tokens: int, schema: dict) -> ChatRequest:  # type: ignore[no-untyped-def]
-    messages = prompt.messages(headline=card.headline, summary=card.summary,
-                               interest=card.interest_label)
-    return ChatRequest(messages=messages, max_tokens=max_tokens, schema=schema, stage="per-user",
-                       purpose="personal-line", story_id=card.story_id, user_id=card.user_id,
-                       edition_id=edition_id)
+    messages = prompt.messages(
+        headline=card.headline, summary=card.summary, interest=card.interest_label
+    )
+    return ChatRequest(
+        messages=messages,
+        max_tokens=max_tokens,
+        schema=schema,
+        stage="per-user",
+        purpose="personal-line",
+        story_id=card.story_id,
+        user_id=card.user_id,
+        edition_id=edition_id,
+    )

@@ -36,8 +36,15 @@ def _because(detail: dict[str, Any], timezone: str) -> str:
     return f"In your profile: “{label}”"
 
 
-def reason_for(detail: dict[str, Any] | None, story: Story, *, is_top: bool, is_update: bool,
-               seen: tuple[int, datetime, bool] | None, timezone: str) -> str:
+def reason_for(
+    detail: dict[str, Any] | None,
+    story: Story,
+    *,
+    is_top: bool,
+    is_update: bool,
+    seen: tuple[int, datetime, bool] | None,
+    timezone: str,
+) -> str:
     if is_top or detail is None:
         base = f"Top story today: {story.publisher_count} publishers cover it"
     else:

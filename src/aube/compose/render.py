@@ -15,14 +15,18 @@ def card_text(card: Card, number: int) -> str:
     if card.summary:
         lines += textwrap.wrap(card.summary, WIDTH, initial_indent="   ", subsequent_indent="   ")
     for change in card.changes:
-        lines += textwrap.wrap(f"new: {change}", WIDTH, initial_indent="   + ", subsequent_indent="     ")
+        lines += textwrap.wrap(
+            f"new: {change}", WIDTH, initial_indent="   + ", subsequent_indent="     "
+        )
     lines.append(f"   Why: {card.reason}")
     for s in card.sources[:4]:
         lines.append(f"   — {s.publisher}, {s.published_at[:16].replace('T', ' ')}: {s.url}")
     if len(card.sources) > 4:
         lines.append(f"   … and {len(card.sources) - 4} more source(s)")
-    lines.append(f"   (card {card.id}{', saved' if card.saved else ''}"
-                 f"{', ' + card.feedback if card.feedback else ''})")
+    lines.append(
+        f"   (card {card.id}{', saved' if card.saved else ''}"
+        f"{', ' + card.feedback if card.feedback else ''})"
+    )
     return "\n".join(lines)
 
 
@@ -30,8 +34,10 @@ def edition_text(edition: Edition, *, name: str = "") -> str:
     head = f"Your briefing for {edition.date}" + (f", {name}" if name else "")
     parts = [head, "=" * len(head), ""]
     if not edition.cards:
-        parts.append("Nothing today matched your interests closely enough. Tell Aube what you "
-                     "follow (aube curate, aube import chats) and tomorrow will be better.")
+        parts.append(
+            "Nothing today matched your interests closely enough. Tell Aube what you "
+            "follow (aube curate, aube import chats) and tomorrow will be better."
+        )
     for n, card in enumerate(edition.cards, 1):
         parts.append(card_text(card, n))
         parts.append("")

@@ -60,8 +60,9 @@ def render_atom(store: Store, settings: Settings, token: str) -> bytes:
     if channel is None or channel.kind != "atom" or not channel.enabled:
         raise NotFound("no feed at this address (it may have been revoked or regenerated)")
     user = store.get_user(channel.user_id)
-    published = store.list_deliveries(channel_id=channel.id, statuses=("sent",),
-                                      limit=settings.feed_days)
+    published = store.list_deliveries(
+        channel_id=channel.id, statuses=("sent",), limit=settings.feed_days
+    )
     editions: list[tuple[datetime, Edition]] = []
     for delivery in published:
         edition = store.get_edition(user.id, delivery.date)
@@ -70,8 +71,14 @@ def render_atom(store: Store, settings: Settings, token: str) -> bytes:
     return build_feed(settings, user, editions, token=token, since=channel.created_at)
 
 
-def build_feed(settings: Settings, user: User, editions: list[tuple[datetime, Edition]], *,
-               token: str, since: datetime) -> bytes:
+def build_feed(
+    settings: Settings,
+    user: User,
+    editions: list[tuple[datetime, Edition]],
+    *,
+    token: str,
+    since: datetime,
+) -> bytes:
     """The feed for ``editions`` (with the time each was published), newest first."""
     fg = FeedGenerator()
     fg.id(feed_id(user))
@@ -123,5 +130,11 @@ class AtomChannel:
 
 register_channel("atom", AtomChannel)
 
-__all__ = ["ATOM_MEDIA_TYPE", "AtomChannel", "build_feed", "new_feed_token", "render_atom",
-           "token_hash"]
+__all__ = [
+    "ATOM_MEDIA_TYPE",
+    "AtomChannel",
+    "build_feed",
+    "new_feed_token",
+    "render_atom",
+    "token_hash",
+]

@@ -74,8 +74,9 @@ def _builtins(register: Callable[[str, ChannelFactory], None]) -> None:
     from aube.deliver import atom, email, notify  # noqa: F401
 
 
-CHANNELS: Registry[ChannelFactory] = Registry("delivery channel", group="aube.channels",
-                                              builtins=_builtins)
+CHANNELS: Registry[ChannelFactory] = Registry(
+    "delivery channel", group="aube.channels", builtins=_builtins
+)
 
 
 def register_channel(kind: str, factory: ChannelFactory) -> None:
@@ -125,8 +126,20 @@ def day_label(day: str) -> str:
 
 
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def safe_href(url: str) -> str | None:

@@ -41,21 +41,39 @@ class Outcome:
     detail: str | None = None
 
 
-def deliver(store: Store, settings: Settings, channel_impl: Channel, *, user: User,
-            channel: ChannelRecord, edition: Edition | None, worker: str, clock: Clock,
-            policy: RetryPolicy, date: str) -> Outcome:
+def deliver(
+    store: Store,
+    settings: Settings,
+    channel_impl: Channel,
+    *,
+    user: User,
+    channel: ChannelRecord,
+    edition: Edition | None,
+    worker: str,
+    clock: Clock,
+    policy: RetryPolicy,
+    date: str,
+) -> Outcome:
     if edition is None:
         return Outcome("waiting")
     lease = timedelta(seconds=settings.delivery_lease_seconds)
     now = clock()
-    claim = store.claim_delivery(user_id=user.id, channel_id=channel.id, kind=channel.kind,
-                                 date=date, edition_id=edition.id, worker=worker, now=now,
-                                 lease_until=now + lease)
+    claim = store.claim_delivery(
+        user_id=user.id,
+        channel_id=channel.id,
+        kind=channel.kind,
+        date=date,
+        edition_id=edition.id,
+        worker=worker,
+        now=now,
+        lease_until=now + lease,
+    )
     if claim is None:
         return Outcome("busy")
 
-    def finish(status: str, *, error: str | None = None, detail: str | None = None,
-               counted: bool = False) -> Outcome:
+    def finish(
+        status: str, *, error: str | None = None, detail: str | None = None, counted: bool = False
+    ) -> Outcome:
         at = clock()
         retry_at = None
         if status == "retry":
@@ -63,15 +81,24 @@ def deliver(store: Store, settings: Settings, channel_impl: Channel, *, user: Us
             retry_at = policy.next_attempt(attempts, at, key=claim.id)
             if retry_at is None:
                 status, error = "failed", f"gave up after {attempts} tries: {error}"
-        store.finish_delivery(claim.id, worker=worker, now=at, status=status, error=error,
-                              detail=detail, next_attempt_at=retry_at, count_attempt=counted)
+        store.finish_delivery(
+            claim.id,
+            worker=worker,
+            now=at,
+            status=status,
+            error=error,
+            detail=detail,
+            next_attempt_at=retry_at,
+            count_attempt=counted,
+        )
         return Outcome(status, claim.id, error, detail)
 
     if not edition.cards and not settings.delivery_send_empty:
         return finish("skipped", detail="no cards today (delivery_send_empty is off)")
     try:
-        prepared = channel_impl.prepare(Outgoing(user=user, edition=edition, channel=channel,
-                                                 now=now, delivery_id=claim.id))
+        prepared = channel_impl.prepare(
+            Outgoing(user=user, edition=edition, channel=channel, now=now, delivery_id=claim.id)
+        )
     except DeliveryError as exc:
         return finish("failed" if exc.permanent else "retry", error=str(exc), counted=True)
     except Exception as exc:  # a bug rendering one message must not stop the others

@@ -56,21 +56,37 @@ def subject_for(edition: Edition, *, test: bool = False) -> str:
     return ("[Test] " if test else "") + head
 
 
-def build_message(settings: Settings, user: User, edition: Edition, *, key: str,
-                  unsubscribe_token: str | None, now: Any, test: bool = False) -> EmailMessage:
+def build_message(
+    settings: Settings,
+    user: User,
+    edition: Edition,
+    *,
+    key: str,
+    unsubscribe_token: str | None,
+    now: Any,
+    test: bool = False,
+) -> EmailMessage:
     """The email for one edition. ``key`` makes the Message-ID (a delivery id, or a test's)."""
     if not user.email:
         raise DeliveryError(f"user {user.handle} has no email address", permanent=True)
     subject = subject_for(edition, test=test)
     cards = [card_view(settings, c) for c in edition.cards]
     context = {
-        "subject": subject, "heading": f"Your briefing for {day_label(edition.date)}",
-        "day": day_label(edition.date), "name": user.display_name, "language": user.language,
-        "cards": cards, "quiet": edition.quiet, "end": END_MARKER, "test": test,
+        "subject": subject,
+        "heading": f"Your briefing for {day_label(edition.date)}",
+        "day": day_label(edition.date),
+        "name": user.display_name,
+        "language": user.language,
+        "cards": cards,
+        "quiet": edition.quiet,
+        "end": END_MARKER,
+        "test": test,
         "preheader": (edition.cards[0].summary[:140] if edition.cards else END_MARKER),
         "edition_url": edition_url(settings, edition.date),
         "settings_url": delivery_settings_url(settings),
-        "unsubscribe_url": unsubscribe_url(settings, unsubscribe_token) if unsubscribe_token else "",
+        "unsubscribe_url": unsubscribe_url(settings, unsubscribe_token)
+        if unsubscribe_token
+        else "",
     }
     env = templates()
     message = EmailMessage(policy=SMTP_POLICY)
@@ -108,15 +124,18 @@ class SmtpTransport:
         conn: smtplib.SMTP | None = None
         try:
             if s.smtp_security == "ssl":
-                conn = smtplib.SMTP_SSL(self.host, self.port, timeout=s.smtp_timeout,
-                                        context=self._tls())
+                conn = smtplib.SMTP_SSL(
+                    self.host, self.port, timeout=s.smtp_timeout, context=self._tls()
+                )
             else:
                 conn = smtplib.SMTP(self.host, self.port, timeout=s.smtp_timeout)
                 if s.smtp_security == "starttls":
                     conn.ehlo()
                     if not conn.has_extn("starttls"):
-                        raise DeliveryError(f"the mail server {where} does not offer STARTTLS; "
-                                            "not sending in the clear (see smtp_security)")
+                        raise DeliveryError(
+                            f"the mail server {where} does not offer STARTTLS; "
+                            "not sending in the clear (see smtp_security)"
+                        )
                     conn.starttls(context=self._tls())
                     conn.ehlo()
             conn.ehlo_or_helo_if_needed()
@@ -128,8 +147,9 @@ class SmtpTransport:
             raise
         except smtplib.SMTPAuthenticationError as exc:
             _quietly_close(conn)
-            raise DeliveryError(f"the mail server {where} refused the login of "
-                                f"{s.smtp_username!r}: {_reply(exc)}") from None
+            raise DeliveryError(
+                f"the mail server {where} refused the login of {s.smtp_username!r}: {_reply(exc)}"
+            ) from None
         except (smtplib.SMTPException, OSError) as exc:
             _quietly_close(conn)
             raise DeliveryError(f"cannot talk to the mail server {where}: {exc}") from None
@@ -147,15 +167,18 @@ class SmtpTransport:
                 if code == 250:
                     code, reply = conn.rcpt(recipient)
                     if code not in (250, 251):
-                        self._refused(conn, f"the mail server refused the recipient {recipient}",
-                                      code, reply)
+                        self._refused(
+                            conn, f"the mail server refused the recipient {recipient}", code, reply
+                        )
                 else:
                     self._refused(conn, f"the mail server refused the sender {sender}", code, reply)
             except smtplib.SMTPServerDisconnected as exc:
                 _quietly_close(conn)
                 if pooled:
                     continue  # the server closed an idle connection: nothing was sent
-                raise DeliveryError(f"the mail server {self.host} closed the connection: {exc}") from None
+                raise DeliveryError(
+                    f"the mail server {self.host} closed the connection: {exc}"
+                ) from None
             except OSError as exc:
                 _quietly_close(conn)
                 raise DeliveryError(f"lost the mail server {self.host}: {exc}") from None
@@ -163,12 +186,14 @@ class SmtpTransport:
             try:
                 code, reply = conn.data(body)
             except smtplib.SMTPDataError as exc:  # DATA itself refused: nothing was sent
-                self._refused(conn, "the mail server refused the message", exc.smtp_code,
-                              exc.smtp_error)
+                self._refused(
+                    conn, "the mail server refused the message", exc.smtp_code, exc.smtp_error
+                )
             except (smtplib.SMTPException, OSError) as exc:
                 _quietly_close(conn)
-                raise DeliveryError(f"lost the mail server {self.host} while sending: {exc}",
-                                    maybe_sent=True) from None
+                raise DeliveryError(
+                    f"lost the mail server {self.host} while sending: {exc}", maybe_sent=True
+                ) from None
             if code != 250:
                 self._refused(conn, "the mail server refused the message", code, reply)
             self._idle.put(conn)
@@ -209,7 +234,9 @@ def _quietly_close(conn: smtplib.SMTP | None) -> None:
 
 def _reply(exc: smtplib.SMTPResponseException) -> str:
     error = exc.smtp_error
-    return f"{exc.smtp_code} {error.decode('utf-8', 'replace') if isinstance(error, bytes) else error}"
+    return (
+        f"{exc.smtp_code} {error.decode('utf-8', 'replace') if isinstance(error, bytes) else error}"
+    )
 
 
 class EmailChannel:
@@ -222,11 +249,20 @@ class EmailChannel:
     def prepare(self, outgoing: Outgoing) -> EmailMessage:
         if not self.settings.smtp_host:
             raise DeliveryError("email is not set up on this server (no smtp_host)", permanent=True)
-        key = (f"{outgoing.edition.date}.{outgoing.delivery_id}" if outgoing.delivery_id
-               else f"test.{outgoing.channel.id}.{int(outgoing.now.timestamp() * 1000)}")
-        return build_message(self.settings, outgoing.user, outgoing.edition, key=key,
-                             unsubscribe_token=outgoing.channel.unsubscribe_token,
-                             now=outgoing.now, test=outgoing.test)
+        key = (
+            f"{outgoing.edition.date}.{outgoing.delivery_id}"
+            if outgoing.delivery_id
+            else f"test.{outgoing.channel.id}.{int(outgoing.now.timestamp() * 1000)}"
+        )
+        return build_message(
+            self.settings,
+            outgoing.user,
+            outgoing.edition,
+            key=key,
+            unsubscribe_token=outgoing.channel.unsubscribe_token,
+            now=outgoing.now,
+            test=outgoing.test,
+        )
 
     def send(self, prepared: EmailMessage) -> str:
         return self.transport.send(prepared)

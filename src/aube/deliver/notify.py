@@ -41,11 +41,47 @@ _CAPTURE = threading.Lock()
 
 # Schemes whose host part is the server Apprise connects to (self-hostable services).
 SELF_HOSTED = {
-    "json", "jsons", "xml", "xmls", "form", "forms", "ntfy", "ntfys", "gotify", "gotifys",
-    "matrix", "matrixs", "mmost", "mmosts", "rocket", "rockets", "apprise", "apprises",
-    "nctalk", "nctalks", "ncloud", "nclouds", "mailto", "mailtos", "mqtt", "mqtts",
-    "rsyslog", "syslog", "signal", "signals", "misskey", "misskeys", "mastodon", "mastodons",
-    "toot", "toots", "synology", "synologys", "home-assistant", "hassio", "hassios",
+    "json",
+    "jsons",
+    "xml",
+    "xmls",
+    "form",
+    "forms",
+    "ntfy",
+    "ntfys",
+    "gotify",
+    "gotifys",
+    "matrix",
+    "matrixs",
+    "mmost",
+    "mmosts",
+    "rocket",
+    "rockets",
+    "apprise",
+    "apprises",
+    "nctalk",
+    "nctalks",
+    "ncloud",
+    "nclouds",
+    "mailto",
+    "mailtos",
+    "mqtt",
+    "mqtts",
+    "rsyslog",
+    "syslog",
+    "signal",
+    "signals",
+    "misskey",
+    "misskeys",
+    "mastodon",
+    "mastodons",
+    "toot",
+    "toots",
+    "synology",
+    "synologys",
+    "home-assistant",
+    "hassio",
+    "hassios",
 }
 
 
@@ -61,8 +97,10 @@ def check_url(url: str, settings: Settings) -> None:
     """Refuse a URL Apprise cannot use, or one aimed at a network the server keeps private."""
     plugin = apprise.Apprise.instantiate(url.strip())
     if plugin is None:
-        raise InvalidInput(f"{masked(url)} is not a notification URL Apprise understands "
-                           "(see https://github.com/caronc/apprise/wiki)")
+        raise InvalidInput(
+            f"{masked(url)} is not a notification URL Apprise understands "
+            "(see https://github.com/caronc/apprise/wiki)"
+        )
     scheme = url.strip().split("://", 1)[0].lower()
     host = str(getattr(plugin, "host", "") or "")
     if not host:
@@ -84,9 +122,11 @@ def check_url(url: str, settings: Settings) -> None:
     for address in addresses:
         reason = blocked_reason(address)
         if reason and not allow.allows_ip(address):
-            raise InvalidInput(f"{masked(url)} points to {reason} ({address}); notifications may "
-                               "not reach this server's own network unless it is listed in "
-                               "notify_allow_networks")
+            raise InvalidInput(
+                f"{masked(url)} points to {reason} ({address}); notifications may "
+                "not reach this server's own network unless it is listed in "
+                "notify_allow_networks"
+            )
 
 
 @dataclass(frozen=True)
@@ -96,7 +136,9 @@ class Notification:
     body: str
 
 
-def notification_text(settings: Settings, edition: Edition, *, test: bool = False) -> tuple[str, str]:
+def notification_text(
+    settings: Settings, edition: Edition, *, test: bool = False
+) -> tuple[str, str]:
     """(title, body): the headline count, the top headlines, and the link to the edition."""
     n = len(edition.cards)
     title = ("[Test] " if test else "") + "Your Aube briefing is ready"
@@ -129,20 +171,26 @@ class AppriseChannel:
     def send(self, prepared: Notification) -> str:
         notifier = apprise.Apprise()
         if not notifier.add(prepared.url):
-            raise DeliveryError(f"{masked(prepared.url)} is not a usable notification URL",
-                                permanent=True)
+            raise DeliveryError(
+                f"{masked(prepared.url)} is not a usable notification URL", permanent=True
+            )
         if hasattr(apprise, "AppriseResult"):
             # Apprise 2: the result carries this call's own log, apart from other threads'.
-            result: Any = notifier.notify(body=prepared.body, title=prepared.title,
-                                          body_format=apprise.NotifyFormat.TEXT)
-            lines = [str(e.message) for e in result.logs()
-                     if getattr(e, "level", "") in ("WARNING", "ERROR", "CRITICAL")]
+            result: Any = notifier.notify(
+                body=prepared.body, title=prepared.title, body_format=apprise.NotifyFormat.TEXT
+            )
+            lines = [
+                str(e.message)
+                for e in result.logs()
+                if getattr(e, "level", "") in ("WARNING", "ERROR", "CRITICAL")
+            ]
         else:
             # Apprise 1 logs to one global logger: capture one send at a time, so that one
             # user's error never reads another's.
             with _CAPTURE, apprise.LogCapture(level=logging.WARNING) as captured:
-                result = notifier.notify(body=prepared.body, title=prepared.title,
-                                         body_format=apprise.NotifyFormat.TEXT)
+                result = notifier.notify(
+                    body=prepared.body, title=prepared.title, body_format=apprise.NotifyFormat.TEXT
+                )
             lines = captured.getvalue().splitlines()
         if result:
             return f"notified {masked(prepared.url)}"

@@ -27,11 +27,23 @@ def templates() -> Environment:
 
 
 def card_view(settings: Settings, card: Card) -> dict[str, Any]:
-    sources = [{"publisher": s.publisher, "title": s.title, "href": safe_href(s.url),
-                "when": s.published_at[:10]} for s in card.sources[:MAX_SOURCES]]
+    sources = [
+        {
+            "publisher": s.publisher,
+            "title": s.title,
+            "href": safe_href(s.url),
+            "when": s.published_at[:10],
+        }
+        for s in card.sources[:MAX_SOURCES]
+    ]
     return {
-        "kind": card.kind, "headline": card.headline, "summary": card.summary,
-        "summary_lines": textwrap.wrap(card.summary, 75), "changes": list(card.changes),
-        "reason": card.reason, "sources": sources,
-        "more_sources": max(len(card.sources) - MAX_SOURCES, 0), "url": card_url(settings, card.id),
+        "kind": card.kind,
+        "headline": card.headline,
+        "summary": card.summary,
+        "summary_lines": textwrap.wrap(card.summary, 75),
+        "changes": list(card.changes),
+        "reason": card.reason,
+        "sources": sources,
+        "more_sources": max(len(card.sources) - MAX_SOURCES, 0),
+        "url": card_url(settings, card.id),
     }

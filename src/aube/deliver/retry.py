@@ -24,8 +24,11 @@ class RetryPolicy:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RetryPolicy:
-        return cls(settings.delivery_retries, settings.delivery_backoff_seconds,
-                   settings.delivery_backoff_max_seconds)
+        return cls(
+            settings.delivery_retries,
+            settings.delivery_backoff_seconds,
+            settings.delivery_backoff_max_seconds,
+        )
 
     def delay(self, attempts: int, key: object = "") -> timedelta:
         """The wait after the ``attempts``-th failed try (1 after the first)."""

@@ -19,18 +19,27 @@ from aube.types import Edition, User
 def enable_email(store: Store, settings: Settings, user: User, *, now: datetime) -> ChannelRecord:
     """Opt in to the morning email (at the user's address)."""
     if not user.email:
-        raise InvalidInput(f"{user.handle} has no email address: set one first "
-                           f"(aube users set {user.handle} --email …)")
+        raise InvalidInput(
+            f"{user.handle} has no email address: set one first "
+            f"(aube users set {user.handle} --email …)"
+        )
     if not settings.smtp_host:
-        raise InvalidInput("email is not set up on this server: the administrator must set "
-                           "smtp_host (AUBE_SMTP_HOST) first")
+        raise InvalidInput(
+            "email is not set up on this server: the administrator must set "
+            "smtp_host (AUBE_SMTP_HOST) first"
+        )
     existing = store.find_channel(user.id, "email")
     if existing is None:
-        return store.add_channel(user.id, "email", now=now,
-                                 unsubscribe_token=secrets.token_urlsafe(24))
-    return store.update_channel(user.id, existing.id, now=now, enabled=True,
-                                unsubscribe_token=existing.unsubscribe_token
-                                or secrets.token_urlsafe(24))
+        return store.add_channel(
+            user.id, "email", now=now, unsubscribe_token=secrets.token_urlsafe(24)
+        )
+    return store.update_channel(
+        user.id,
+        existing.id,
+        now=now,
+        enabled=True,
+        unsubscribe_token=existing.unsubscribe_token or secrets.token_urlsafe(24),
+    )
 
 
 def disable_email(store: Store, user: User, *, now: datetime) -> None:
@@ -41,8 +50,9 @@ def disable_email(store: Store, user: User, *, now: datetime) -> None:
         store.update_channel(user.id, existing.id, now=now, enabled=False)
 
 
-def add_apprise(store: Store, settings: Settings, user: User, url: str, *,
-                now: datetime) -> ChannelRecord:
+def add_apprise(
+    store: Store, settings: Settings, user: User, url: str, *, now: datetime
+) -> ChannelRecord:
     url = url.strip()
     check_url(url, settings)
     if store.find_channel(user.id, "apprise", url) is not None:
@@ -58,8 +68,9 @@ def create_feed(store: Store, user: User, *, now: datetime) -> tuple[ChannelReco
     if existing is None:
         channel = store.add_channel(user.id, "atom", now=now, secret_hash=token_hash(token))
     else:
-        channel = store.update_channel(user.id, existing.id, now=now, enabled=True,
-                                       secret_hash=token_hash(token))
+        channel = store.update_channel(
+            user.id, existing.id, now=now, enabled=True, secret_hash=token_hash(token)
+        )
     return channel, token
 
 
@@ -95,9 +106,10 @@ def unsubscribe(store: Store, token: str, *, now: datetime) -> User:
     return store.get_user(channel.user_id)
 
 
-def send_test(store: Store, settings: Settings, user: User, channel_id: int, *,
-              now: datetime) -> str:
-    """"Send me a test": the latest edition (or an empty one) on this channel, now, outside the
+def send_test(
+    store: Store, settings: Settings, user: User, channel_id: int, *, now: datetime
+) -> str:
+    """ "Send me a test": the latest edition (or an empty one) on this channel, now, outside the
     schedule (it is not a day's delivery and changes none). Raises DeliveryError with the reason
     when it fails."""
     channel = store.get_channel(user.id, channel_id)
@@ -108,13 +120,14 @@ def send_test(store: Store, settings: Settings, user: User, channel_id: int, *,
     dates = store.edition_dates(user.id, limit=1)
     edition = store.get_edition(user.id, dates[0]) if dates else None
     if edition is None:
-        edition = Edition(id=0, user_id=user.id, date=local_date(user, now), created_at=now,
-                          quiet=True, cards=())
+        edition = Edition(
+            id=0, user_id=user.id, date=local_date(user, now), created_at=now, quiet=True, cards=()
+        )
     impl = channel_for(channel.kind, settings)
     try:
-        prepared = impl.prepare(Outgoing(user=user, edition=edition, channel=channel, now=now,
-                                         test=True))
+        prepared = impl.prepare(
+            Outgoing(user=user, edition=edition, channel=channel, now=now, test=True)
+        )
         return impl.send(prepared)
     finally:
         impl.close()
-

@@ -94,12 +94,21 @@ class OpenStory:
 
     @classmethod
     def from_evidence(
-        cls, story_id: int, first_seen: datetime, last_seen: datetime, centroid: np.ndarray,
-        size: int, evidence: Mapping[str, Any],
+        cls,
+        story_id: int,
+        first_seen: datetime,
+        last_seen: datetime,
+        centroid: np.ndarray,
+        size: int,
+        evidence: Mapping[str, Any],
     ) -> OpenStory:
         """The inverse of ``evidence()``; without evidence, cohesion 1.0 (a single item)."""
         return cls(
-            story_id, first_seen, last_seen, np.asarray(centroid, dtype=np.float32), size,
+            story_id,
+            first_seen,
+            last_seen,
+            np.asarray(centroid, dtype=np.float32),
+            size,
             cohesion=float(evidence.get("cohesion", 1.0)),
             entity_counts={str(k): int(v) for k, v in evidence.get("entities", {}).items()},
             number_counts={str(k): int(v) for k, v in evidence.get("numbers", {}).items()},
@@ -198,7 +207,9 @@ def assign(
 
 
 def _assign(
-    items: Sequence[ClusterItem], open_stories: Sequence[OpenStory], params: ClusterParams,
+    items: Sequence[ClusterItem],
+    open_stories: Sequence[OpenStory],
+    params: ClusterParams,
     doc_freq: DocFreq | None,
 ) -> Assignment:
     if len({it.key for it in items}) != len(items):
@@ -212,8 +223,18 @@ def _assign(
     specificity = lru_cache(maxsize=None)(doc_freq.specificity)
 
     groups: list[_Group] = [
-        _Group(1, vectors[i].astype(np.float64), Counter(it.entities), Counter(it.numbers),
-               Counter([it.publisher]), times[i], times[i], None, [i], (times[i], it.key))
+        _Group(
+            1,
+            vectors[i].astype(np.float64),
+            Counter(it.entities),
+            Counter(it.numbers),
+            Counter([it.publisher]),
+            times[i],
+            times[i],
+            None,
+            [i],
+            (times[i], it.key),
+        )
         for i, it in enumerate(batch)
     ]
     for story in sorted(open_stories, key=lambda s: s.story_id):
@@ -221,12 +242,23 @@ def _assign(
             raise ValueError(f"story {story.story_id} has size {story.size}")
         vsum = np.asarray(story.centroid, dtype=np.float64) * story.cohesion * story.size
         first, last = _hours(story.first_seen), _hours(story.last_seen)
-        groups.append(_Group(story.size, vsum, Counter(story.entity_counts),
-                             Counter(story.number_counts), Counter(story.publisher_counts),
-                             first, last, story, [], (first, -story.story_id)))
+        groups.append(
+            _Group(
+                story.size,
+                vsum,
+                Counter(story.entity_counts),
+                Counter(story.number_counts),
+                Counter(story.publisher_counts),
+                first,
+                last,
+                story,
+                [],
+                (first, -story.story_id),
+            )
+        )
 
     neighbours: list[set[int]] = [set() for _ in groups]
-    for a, b in _candidate_pairs(times, vectors, groups[len(batch):], params):
+    for a, b in _candidate_pairs(times, vectors, groups[len(batch) :], params):
         neighbours[a].add(b)
         neighbours[b].add(a)
     # (-score, tie-break keys, group indices, their versions at push time)
@@ -284,7 +316,10 @@ def _window_doc_freq(batch: Sequence[ClusterItem], stories: Sequence[OpenStory])
 
 
 def _candidate_pairs(
-    times: np.ndarray, vectors: np.ndarray, stories: Sequence[_Group], params: ClusterParams,
+    times: np.ndarray,
+    vectors: np.ndarray,
+    stories: Sequence[_Group],
+    params: ClusterParams,
     block: int = 1024,
 ) -> Iterable[tuple[int, int]]:
     """Pairs that could ever reach the threshold: close enough in time, cosine above
@@ -329,18 +364,36 @@ def _link(
     pairs = a.size * b.size
     score = float(a.vsum @ b.vsum) / pairs
     if score >= params.evidence_floor:
-        score += _evidence(a.ents, b.ents, pairs, params.entity_weight / params.entity_saturation,
-                           params.entity_weight, specificity)
-        score += _evidence(a.nums, b.nums, pairs, params.number_weight / params.number_saturation,
-                           params.number_weight, specificity)
+        score += _evidence(
+            a.ents,
+            b.ents,
+            pairs,
+            params.entity_weight / params.entity_saturation,
+            params.entity_weight,
+            specificity,
+        )
+        score += _evidence(
+            a.nums,
+            b.nums,
+            pairs,
+            params.number_weight / params.number_saturation,
+            params.number_weight,
+            specificity,
+        )
     if params.publisher_penalty:
         same = sum(c * b.pubs.get(p, 0) for p, c in a.pubs.items())
         score -= params.publisher_penalty * same / pairs
     return score - params.time_decay_per_day * gap / 24.0
 
 
-def _evidence(a: Counter[str], b: Counter[str], pairs: int, rate: float, cap: float,
-              specificity: Callable[[str], float]) -> float:
+def _evidence(
+    a: Counter[str],
+    b: Counter[str],
+    pairs: int,
+    rate: float,
+    cap: float,
+    specificity: Callable[[str], float],
+) -> float:
     """``rate`` x rarity-weighted shared keys averaged over all member pairs, at most ``cap``."""
     if not rate or not a or not b:
         return 0.0
@@ -382,13 +435,19 @@ def _result(
         last = batch[max(g.members, key=lambda i: batch[i].time)].time
         if g.story is not None:
             first, last = min(first, g.story.first_seen), max(last, g.story.last_seen)
-        states.append(OpenStory(
-            story_id=sid, first_seen=first, last_seen=last, centroid=centroid, size=g.size,
-            cohesion=min(1.0, norm / g.size),
-            entity_counts=_top(g.ents, params.max_counts),
-            number_counts=_top(g.nums, params.max_counts),
-            publisher_counts=dict(sorted(g.pubs.items())),
-        ))
+        states.append(
+            OpenStory(
+                story_id=sid,
+                first_seen=first,
+                last_seen=last,
+                centroid=centroid,
+                size=g.size,
+                cohesion=min(1.0, norm / g.size),
+                entity_counts=_top(g.ents, params.max_counts),
+                number_counts=_top(g.nums, params.max_counts),
+                publisher_counts=dict(sorted(g.pubs.items())),
+            )
+        )
     return Assignment(story_of, states)
 
 

@@ -51,8 +51,9 @@ class Embedder(Protocol):
 
 EmbedderFactory = Callable[..., Embedder]
 # Built-in embedders register themselves below, when this module is imported.
-EMBEDDERS: Registry[EmbedderFactory] = Registry("embedder", setting="embed_backend",
-                                                group="aube.embedders", error=ValueError)
+EMBEDDERS: Registry[EmbedderFactory] = Registry(
+    "embedder", setting="embed_backend", group="aube.embedders", error=ValueError
+)
 
 
 def register_embedder(name: str, factory: EmbedderFactory) -> None:
@@ -82,7 +83,7 @@ def item_text(title: str, text: str, max_chars: int = 1000) -> str:
     title = _SPACES.sub(" ", title).strip()
     body = _SPACES.sub(" ", text).strip()
     if body.startswith(title) and title:
-        body = body[len(title):].lstrip(" .:-—")  # feeds that repeat the title in the summary
+        body = body[len(title) :].lstrip(" .:-—")  # feeds that repeat the title in the summary
     if len(body) > max_chars:
         cut = body.rfind(" ", 0, max_chars)
         body = body[: cut if cut > max_chars // 2 else max_chars]
@@ -154,8 +155,10 @@ class SentenceTransformerEmbedder:
         model = SentenceTransformer(str(path), device="cpu", model_kwargs=kwargs)
         model.max_seq_length = self.max_seq_length
         # Renamed in sentence-transformers 6; the old name warns there.
-        get_dim = (getattr(model, "get_embedding_dimension", None)
-                   or model.get_sentence_embedding_dimension)
+        get_dim = (
+            getattr(model, "get_embedding_dimension", None)
+            or model.get_sentence_embedding_dimension
+        )
         dim = get_dim()
         if dim != self.dim:
             raise ValueError(f"{path} gives {dim}-dimensional vectors, not {self.dim}")
@@ -187,8 +190,12 @@ class HashingEmbedder:
         self.dim = dim
         self.name = f"hashing-12@{dim}"
         self._vectorizer = HashingVectorizer(
-            n_features=dim, ngram_range=(1, 2), alternate_sign=True, norm=None,
-            lowercase=True, stop_words="english",
+            n_features=dim,
+            ngram_range=(1, 2),
+            alternate_sign=True,
+            norm=None,
+            lowercase=True,
+            stop_words="english",
         )
 
     def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:

@@ -45,14 +45,14 @@ _GENERIC = (
 )
 _NOT_NAMES = frozenset(ENGLISH_STOP_WORDS) | frozenset(f"{_MONTHS} {_DAYS} {_GENERIC}".split())
 # Lower-case words allowed inside a name: "Bank of England", "Charles de Gaulle".
-_CONNECTORS = frozenset("of de du da del der van von la le al bin".split())
+_CONNECTORS = frozenset(
+    ["of", "de", "du", "da", "del", "der", "van", "von", "la", "le", "al", "bin"]
+)
 
 _WORD = r"[^\W\d_a-z][\w'’&.-]*"  # starts with a capital (any script); may hold dots: "U.S."
 # Capitalized words separated by single spaces, with at most one connector between two of
 # them. Punctuation (a comma, a dash, a quote, a line break) ends a run.
-_RUN = re.compile(
-    rf"{_WORD}(?:[ \t](?:(?:{'|'.join(sorted(_CONNECTORS))})[ \t])?{_WORD})*"
-)
+_RUN = re.compile(rf"{_WORD}(?:[ \t](?:(?:{'|'.join(sorted(_CONNECTORS))})[ \t])?{_WORD})*")
 _LOWER = re.compile(r"(?<![\w'’-])[a-z][a-z'’-]*")
 _ACRONYM = re.compile(r"(?:[A-Za-z]\.){2,}")
 # URLs and file names carry letters and digits that are neither names nor figures.
@@ -82,7 +82,8 @@ def extract_entities(text: str, *, ordinary: Collection[str] = ()) -> frozenset[
                 if "-" in bare:
                     # "Israel-Iran", "US-China": each capitalized part is a name too.
                     found.update(
-                        p.lower() for p in bare.split("-")
+                        p.lower()
+                        for p in bare.split("-")
                         if p[:1].isupper() and len(p) > 1 and p.lower() not in _NOT_NAMES
                     )
                 if bare != word or raw.endswith("."):
@@ -154,10 +155,18 @@ def _without_urls(text: str) -> str:
 
 
 _SCALES = {
-    "k": 1e3, "thousand": 1e3,
-    "m": 1e6, "mn": 1e6, "mln": 1e6, "million": 1e6,
-    "b": 1e9, "bn": 1e9, "billion": 1e9,
-    "t": 1e12, "tn": 1e12, "trillion": 1e12,
+    "k": 1e3,
+    "thousand": 1e3,
+    "m": 1e6,
+    "mn": 1e6,
+    "mln": 1e6,
+    "million": 1e6,
+    "b": 1e9,
+    "bn": 1e9,
+    "billion": 1e9,
+    "t": 1e12,
+    "tn": 1e12,
+    "trillion": 1e12,
 }
 _CURRENCY = {"$": "$", "us$": "$", "£": "£", "€": "€", "¥": "¥", "a$": "a$", "c$": "c$"}
 _CURRENCY_WORDS = {"dollars": "$", "dollar": "$", "euros": "€", "pounds": "£", "yen": "¥"}

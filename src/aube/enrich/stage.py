@@ -34,9 +34,13 @@ class StoriesReport:
     changed: list[int] = field(default_factory=list)
 
     def counts(self) -> dict[str, int | float]:
-        return {"embedded": self.embedded, "embeddings_reused": self.embeddings_reused,
-                "clustered": self.clustered, "new_stories": self.new_stories,
-                "grown_stories": self.grown_stories}
+        return {
+            "embedded": self.embedded,
+            "embeddings_reused": self.embeddings_reused,
+            "clustered": self.clustered,
+            "new_stories": self.new_stories,
+            "grown_stories": self.grown_stories,
+        }
 
 
 def cluster_params(settings: Settings) -> ClusterParams:
@@ -49,8 +53,14 @@ def cluster_params(settings: Settings) -> ClusterParams:
     return ClusterParams(**{**params.__dict__, **overrides}) if overrides else params
 
 
-def embed_items(store: Store, embedder: Embedder, items: list[Item], *,
-                reporter: Reporter, report: StoriesReport) -> dict[str, np.ndarray]:
+def embed_items(
+    store: Store,
+    embedder: Embedder,
+    items: list[Item],
+    *,
+    reporter: Reporter,
+    report: StoriesReport,
+) -> dict[str, np.ndarray]:
     """Vectors of these items' contents, computing only those never computed with this model."""
     texts = {i.content_hash: item_text(i.title, i.text or i.summary) for i in items}
     vectors = store.get_embeddings(list(texts), embedder.name)
@@ -71,24 +81,42 @@ def embed_items(store: Store, embedder: Embedder, items: list[Item], *,
 def _open_story(state: StoryState) -> OpenStory:
     ev = state.evidence
     return OpenStory(
-        story_id=state.story_id, first_seen=state.first_seen, last_seen=state.last_seen,
-        centroid=np.asarray(state.centroid, dtype=np.float32), size=state.size,
-        cohesion=float(ev.get("cohesion", 1.0)), entity_counts=dict(ev.get("entities", {})),
-        number_counts=dict(ev.get("numbers", {})), publisher_counts=dict(ev.get("publishers", {})),
+        story_id=state.story_id,
+        first_seen=state.first_seen,
+        last_seen=state.last_seen,
+        centroid=np.asarray(state.centroid, dtype=np.float32),
+        size=state.size,
+        cohesion=float(ev.get("cohesion", 1.0)),
+        entity_counts=dict(ev.get("entities", {})),
+        number_counts=dict(ev.get("numbers", {})),
+        publisher_counts=dict(ev.get("publishers", {})),
     )
 
 
 def _state(story: OpenStory) -> StoryState:
     return StoryState(
-        story_id=story.story_id, first_seen=story.first_seen, last_seen=story.last_seen,
-        centroid=np.asarray(story.centroid, dtype=np.float32), size=story.size,
-        evidence={"cohesion": float(story.cohesion), "entities": story.entity_counts,
-                  "numbers": story.number_counts, "publishers": story.publisher_counts},
+        story_id=story.story_id,
+        first_seen=story.first_seen,
+        last_seen=story.last_seen,
+        centroid=np.asarray(story.centroid, dtype=np.float32),
+        size=story.size,
+        evidence={
+            "cohesion": float(story.cohesion),
+            "entities": story.entity_counts,
+            "numbers": story.number_counts,
+            "publishers": story.publisher_counts,
+        },
     )
 
 
-def build_stories(store: Store, settings: Settings, embedder: Embedder, *, clock: Clock,
-                  reporter: Reporter | None = None) -> StoriesReport:
+def build_stories(
+    store: Store,
+    settings: Settings,
+    embedder: Embedder,
+    *,
+    clock: Clock,
+    reporter: Reporter | None = None,
+) -> StoriesReport:
     """Embed and cluster every item not yet in a story."""
     reporter = reporter or Silent()
     report = StoriesReport()
@@ -119,20 +147,32 @@ def build_stories(store: Store, settings: Settings, embedder: Embedder, *, clock
     return report
 
 
-def _cluster_batch(store: Store, model: str, batch: list[Item], vectors: dict[str, np.ndarray],
-                   params: ClusterParams, clock: Clock) -> tuple[list[int], list[int]]:
+def _cluster_batch(
+    store: Store,
+    model: str,
+    batch: list[Item],
+    vectors: dict[str, np.ndarray],
+    params: ClusterParams,
+    clock: Clock,
+) -> tuple[list[int], list[int]]:
     """Cluster one day's items; returns (ids of stories created, ids of open stories grown)."""
     texts = [item_text(i.title, i.text or i.summary) for i in batch]
     ordinary = ordinary_words(texts)
     cluster_items = [
-        ClusterItem(key=i.id, time=i.published_at, vector=vectors[i.content_hash],
-                    entities=extract_entities(t, ordinary=ordinary), numbers=extract_numbers(t),
-                    publisher=i.publisher)
+        ClusterItem(
+            key=i.id,
+            time=i.published_at,
+            vector=vectors[i.content_hash],
+            entities=extract_entities(t, ordinary=ordinary),
+            numbers=extract_numbers(t),
+            publisher=i.publisher,
+        )
         for i, t in zip(batch, texts, strict=True)
     ]
     earliest = min(i.published_at for i in batch)
     open_states = store.open_story_states(
-        since=earliest - timedelta(hours=params.window_hours), model=model)
+        since=earliest - timedelta(hours=params.window_hours), model=model
+    )
     result = assign(cluster_items, [_open_story(s) for s in open_states], params)
     states = [_state(s) for s in result.stories]
     memberships = sorted(result.story_of.items())

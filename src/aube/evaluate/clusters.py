@@ -65,13 +65,14 @@ def bcubed(predicted: Mapping[K, Hashable], gold: Mapping[K, Hashable]) -> BCube
 
 def replay(
     batches: Iterable[Sequence[ClusterItem]],
-    params: ClusterParams = ClusterParams(),
+    params: ClusterParams | None = None,
 ) -> dict[int, int]:
     """Run ``assign`` over batches in time order as the nightly job would, keeping stories open
     while they are within the window; returns item key -> story id (1, 2, ...)."""
     stories: dict[int, OpenStory] = {}
     story_of: dict[int, int] = {}
     next_id = 1
+    params = params or ClusterParams()
     window = timedelta(hours=params.window_hours)
     for batch in batches:
         if not batch:
@@ -116,7 +117,7 @@ def load_basil(path: Path) -> list[dict[str, Any]]:
 def evaluate_basil(
     path: Path,
     embedder_name: str = "minilm",
-    params: ClusterParams = ClusterParams(),
+    params: ClusterParams | None = None,
     *,
     embedder_options: Mapping[str, Any] | None = None,
     vectors: np.ndarray | None = None,
@@ -150,15 +151,20 @@ def evaluate_basil(
         # What a night's batch teaches about ordinary words, as the nightly job does.
         ordinary = ordinary_words([texts[i] for i in idx])
         when = datetime.fromisoformat(day).replace(tzinfo=UTC)
-        batches.append([
-            ClusterItem(
-                key=i, time=when, vector=vectors[i],
-                entities=extract_entities(texts[i], ordinary=ordinary),
-                numbers=extract_numbers(texts[i]),
-                publisher=str(rows[i]["source"]).lower(),
-            )
-            for i in idx
-        ])
+        batches.append(
+            [
+                ClusterItem(
+                    key=i,
+                    time=when,
+                    vector=vectors[i],
+                    entities=extract_entities(texts[i], ordinary=ordinary),
+                    numbers=extract_numbers(texts[i]),
+                    publisher=str(rows[i]["source"]).lower(),
+                )
+                for i in idx
+            ]
+        )
+    params = params or ClusterParams()
     predicted = replay(batches, params)
     cluster_seconds = time.perf_counter() - started
 
@@ -178,6 +184,10 @@ def evaluate_basil(
         "embed_seconds": embed_seconds,
         "evidence_and_cluster_seconds": cluster_seconds,
         "aube": {**asdict(ours), "clusters": len(set(predicted.values()))},
-        "baseline": {**asdict(base), "clusters": len(set(labels.tolist())),
-                     "cluster_seconds": base_seconds, "distance": 0.4},
+        "baseline": {
+            **asdict(base),
+            "clusters": len(set(labels.tolist())),
+            "cluster_seconds": base_seconds,
+            "distance": 0.4,
+        },
     }

@@ -28,7 +28,9 @@ def normalize_entry(
     body_html = clean_html(entry.content_html or entry.summary_html, base_url=url or feed_url)
     text = html_to_text(body_html)
     if entry.content_html:
-        summary = html_to_text(clean_html(entry.summary_html, base_url=url or feed_url)) or text[:600]
+        summary = (
+            html_to_text(clean_html(entry.summary_html, base_url=url or feed_url)) or text[:600]
+        )
     else:  # the body is the summary: clean it once
         summary = text
     title = html_to_text(entry.title).strip()
@@ -60,7 +62,10 @@ def with_article(item: NewItem, text: str, html: str) -> NewItem:
     from dataclasses import replace
 
     return replace(
-        item, text=text, html=html, full_text_extracted=True,
+        item,
+        text=text,
+        html=html,
+        full_text_extracted=True,
         content_hash=content_hash(item.title, text),
         lang=detect_language(f"{item.title}. {text[:600]}") or item.lang,
     )

@@ -103,7 +103,11 @@ def _fail(store: Store, source: Source, error: str, clock: Clock, report: Ingest
 
 
 async def _ingest_one(
-    store: Store, settings: Settings, fetcher: Fetcher, source: Source, clock: Clock,
+    store: Store,
+    settings: Settings,
+    fetcher: Fetcher,
+    source: Source,
+    clock: Clock,
     report: IngestReport,
 ) -> None:
     result = await fetcher.fetch(source.url, etag=source.etag, last_modified=source.last_modified)
@@ -112,8 +116,12 @@ async def _ingest_one(
         report.not_modified += 1
         store.record_fetch(source.id, now=now, etag=source.etag, last_modified=source.last_modified)
         return
-    feed = parse_feed(result.content, url=result.url, content_type=result.content_type,
-                      max_entries=settings.ingest_max_entries)
+    feed = parse_feed(
+        result.content,
+        url=result.url,
+        content_type=result.content_type,
+        max_entries=settings.ingest_max_entries,
+    )
     report.entries += len(feed.entries)
     oldest = now - timedelta(days=settings.ingest_max_age_days)
     new_items: list[NewItem] = []
@@ -137,12 +145,22 @@ async def _ingest_one(
     report.duplicates += inserted.duplicates
     report.new_item_ids.extend(inserted.inserted)
     report.ok += 1
-    store.record_fetch(source.id, now=clock(), etag=result.etag, last_modified=result.last_modified,
-                       title=feed.title, site_url=feed.site_url)
+    store.record_fetch(
+        source.id,
+        now=clock(),
+        etag=result.etag,
+        last_modified=result.last_modified,
+        title=feed.title,
+        site_url=feed.site_url,
+    )
 
 
 async def _full_texts(
-    store: Store, settings: Settings, fetcher: Fetcher, source: Source, new: list[NewItem],
+    store: Store,
+    settings: Settings,
+    fetcher: Fetcher,
+    source: Source,
+    new: list[NewItem],
     report: IngestReport,
 ) -> list[NewItem]:
     """Replace teasers by the article's main text, for entries not stored yet."""

@@ -79,8 +79,9 @@ def _builtins(register: Callable[[str, Factory], None]) -> None:
     builtins.register(register)
 
 
-BACKENDS: Registry[Factory] = Registry("LLM backend", setting="llm_backend",
-                                       group="aube.llm_backends", builtins=_builtins)
+BACKENDS: Registry[Factory] = Registry(
+    "LLM backend", setting="llm_backend", group="aube.llm_backends", builtins=_builtins
+)
 
 
 def register_backend(name: str, factory: Factory) -> None:

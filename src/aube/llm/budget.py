@@ -29,8 +29,9 @@ class Budget:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Budget:
-        return cls(settings.llm_budget_tokens, settings.llm_budget_seconds,
-                   settings.llm_budget_user_tokens)
+        return cls(
+            settings.llm_budget_tokens, settings.llm_budget_seconds, settings.llm_budget_user_tokens
+        )
 
     @property
     def limited(self) -> bool:
@@ -87,7 +88,9 @@ def plan_night(
         per_user = dict(user_spent or {})
         running = left_after_stories
         for edition_id, user_id, cost in editions:
-            over_user = budget.user_tokens and per_user.get(user_id, 0) + cost.tokens > budget.user_tokens
+            over_user = (
+                budget.user_tokens and per_user.get(user_id, 0) + cost.tokens > budget.user_tokens
+            )
             if over_user or not fits(budget, running, cost):
                 skipped.append(edition_id)
                 continue
@@ -108,8 +111,9 @@ def plan_night(
         running = running + cost
     degraded = [sid for sid, _ in stories[cut:]]
     if degraded:
-        steps.append(f"extractive summaries for the {len(degraded)} lowest-ranked of "
-                     f"{len(stories)} stories")
+        steps.append(
+            f"extractive summaries for the {len(degraded)} lowest-ranked of {len(stories)} stories"
+        )
     return Plan(tuple(keep), tuple(degraded), tuple(lines), tuple(skipped), tuple(steps))
 
 

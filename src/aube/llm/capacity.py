@@ -38,8 +38,11 @@ class Work:
     user_completion: float
 
     def tokens(self, users: int) -> float:
-        return (self.shared_prompt + self.shared_completion
-                + users * (self.user_prompt + self.user_completion))
+        return (
+            self.shared_prompt
+            + self.shared_completion
+            + users * (self.user_prompt + self.user_completion)
+        )
 
 
 @dataclass(frozen=True)
@@ -54,8 +57,14 @@ class Projection:
     cost: float | None  # for a stated price per server-hour
 
 
-def project(work: Work, throughput: Throughput, *, users: int, night_hours: float = 6.0,
-            price_per_hour: float | None = None) -> Projection:
+def project(
+    work: Work,
+    throughput: Throughput,
+    *,
+    users: int,
+    night_hours: float = 6.0,
+    price_per_hour: float | None = None,
+) -> Projection:
     shared = throughput.seconds(work.shared_prompt, work.shared_completion)
     per_user = throughput.seconds(work.user_prompt, work.user_completion)
     total = shared + users * per_user
@@ -67,8 +76,13 @@ def project(work: Work, throughput: Throughput, *, users: int, night_hours: floa
     servers = max(math.ceil(total / night), 1) if night > 0 else 1
     hours = total / 3600
     return Projection(
-        users=users, shared_seconds=shared, per_user_seconds=per_user, seconds=total,
-        server_hours=hours, users_per_server_night=per_server, servers_needed=servers,
+        users=users,
+        shared_seconds=shared,
+        per_user_seconds=per_user,
+        seconds=total,
+        server_hours=hours,
+        users_per_server_night=per_server,
+        servers_needed=servers,
         cost=None if price_per_hour is None else hours * price_per_hour,
     )
 

@@ -30,11 +30,19 @@ class Metered:
         now = self.clock()
         rows = [
             LlmCall(
-                at=now, stage=req.stage, purpose=req.purpose or "call", backend=self.name,
-                model=res.model or self.model, prompt_tokens=res.prompt_tokens,
-                completion_tokens=res.completion_tokens, seconds=res.seconds, ok=res.ok,
+                at=now,
+                stage=req.stage,
+                purpose=req.purpose or "call",
+                backend=self.name,
+                model=res.model or self.model,
+                prompt_tokens=res.prompt_tokens,
+                completion_tokens=res.completion_tokens,
+                seconds=res.seconds,
+                ok=res.ok,
                 cached_tokens=int(res.meta.get("cached_tokens", 0) or 0),
-                story_id=req.story_id, user_id=req.user_id, edition_id=req.edition_id,
+                story_id=req.story_id,
+                user_id=req.user_id,
+                edition_id=req.edition_id,
             )
             for req, res in zip(requests, results, strict=True)
         ]
@@ -47,10 +55,31 @@ class Metered:
         )
         return results
 
-    def note(self, stage: Stage, purpose: str, *, story_id: int | None = None,
-             user_id: int | None = None, edition_id: int | None = None) -> None:
+    def note(
+        self,
+        stage: Stage,
+        purpose: str,
+        *,
+        story_id: int | None = None,
+        user_id: int | None = None,
+        edition_id: int | None = None,
+    ) -> None:
         """A zero-cost row: a fallback or a skip, so reports can count them."""
-        self.store.record_llm_calls([LlmCall(
-            at=self.clock(), stage=stage, purpose=purpose, backend=self.name, model=self.model,
-            prompt_tokens=0, completion_tokens=0, seconds=0.0, ok=False,
-            story_id=story_id, user_id=user_id, edition_id=edition_id)])
+        self.store.record_llm_calls(
+            [
+                LlmCall(
+                    at=self.clock(),
+                    stage=stage,
+                    purpose=purpose,
+                    backend=self.name,
+                    model=self.model,
+                    prompt_tokens=0,
+                    completion_tokens=0,
+                    seconds=0.0,
+                    ok=False,
+                    story_id=story_id,
+                    user_id=user_id,
+                    edition_id=edition_id,
+                )
+            ]
+        )

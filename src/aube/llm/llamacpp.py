@@ -99,8 +99,11 @@ def load_model(path: Path, *, context: int, threads: int, repack: bool) -> Any:
             with model_loading(repack):
                 try:
                     _MODELS[key] = Llama(
-                        model_path=str(path), n_ctx=context, n_threads=threads or os.cpu_count(),
-                        verbose=False, seed=0,
+                        model_path=str(path),
+                        n_ctx=context,
+                        n_threads=threads or os.cpu_count(),
+                        verbose=False,
+                        seed=0,
                     )
                 except ValueError as exc:
                     raise ConfigError(f"llama.cpp cannot load {path}: {exc}") from exc
@@ -110,8 +113,9 @@ def load_model(path: Path, *, context: int, threads: int, repack: bool) -> Any:
 class LlamaCppBackend:
     name = "llama-cpp"
 
-    def __init__(self, path: Path, *, context: int = 4096, threads: int = 0,
-                 repack: bool = False) -> None:
+    def __init__(
+        self, path: Path, *, context: int = 4096, threads: int = 0, repack: bool = False
+    ) -> None:
         self.path = path
         self.model = path.name
         self.context = context
@@ -120,8 +124,12 @@ class LlamaCppBackend:
     @classmethod
     def from_settings(cls, settings: Settings) -> LlamaCppBackend:
         path = Path(settings.llm_model_path).expanduser() if settings.llm_model_path else None
-        return cls(path or default_model_path(), context=settings.llm_context,
-                   threads=settings.llm_threads, repack=settings.llm_weight_repack)
+        return cls(
+            path or default_model_path(),
+            context=settings.llm_context,
+            threads=settings.llm_threads,
+            repack=settings.llm_weight_repack,
+        )
 
     def complete(self, requests: Sequence[ChatRequest]) -> list[ChatResult]:
         return [self._one(r) for r in requests]
@@ -135,12 +143,15 @@ class LlamaCppBackend:
         with _LOCK:
             try:
                 answer = self._llama.create_chat_completion(
-                    messages=messages, max_tokens=request.max_tokens,
-                    temperature=request.temperature, **kwargs,
+                    messages=messages,
+                    max_tokens=request.max_tokens,
+                    temperature=request.temperature,
+                    **kwargs,
                 )
             except (ValueError, RuntimeError) as exc:  # e.g. the prompt exceeds the context
-                return ChatResult("", 0, 0, time.perf_counter() - started, self.model,
-                                  error=f"llama.cpp: {exc}")
+                return ChatResult(
+                    "", 0, 0, time.perf_counter() - started, self.model, error=f"llama.cpp: {exc}"
+                )
         seconds = time.perf_counter() - started
         usage = answer.get("usage") or {}
         choice = answer["choices"][0]
@@ -148,6 +159,7 @@ class LlamaCppBackend:
             text=choice["message"].get("content") or "",
             prompt_tokens=int(usage.get("prompt_tokens", 0)),
             completion_tokens=int(usage.get("completion_tokens", 0)),
-            seconds=seconds, model=self.model,
+            seconds=seconds,
+            model=self.model,
             finish_reason=choice.get("finish_reason") or "stop",
         )

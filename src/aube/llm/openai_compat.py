@@ -58,8 +58,11 @@ class OpenAICompatBackend:
         self._sleep = sleep
         # Retries are ours (settings decide them); the client's own are off.
         self._client = openai.OpenAI(
-            base_url=self.base_url, api_key=api_key or "not-needed", timeout=timeout,
-            max_retries=0, http_client=http_client,
+            base_url=self.base_url,
+            api_key=api_key or "not-needed",
+            timeout=timeout,
+            max_retries=0,
+            http_client=http_client,
         )
         self._mode = 0
         self._mode_lock = threading.Lock()
@@ -68,10 +71,13 @@ class OpenAICompatBackend:
     @classmethod
     def from_settings(cls, settings: Settings) -> OpenAICompatBackend:
         return cls(
-            settings.openai_base_url, model=settings.openai_model,
+            settings.openai_base_url,
+            model=settings.openai_model,
             api_key=settings.openai_api_key.get_secret_value(),
-            concurrency=settings.openai_concurrency, timeout=settings.llm_timeout,
-            retries=settings.llm_retries, backoff=settings.llm_backoff,
+            concurrency=settings.openai_concurrency,
+            timeout=settings.llm_timeout,
+            retries=settings.llm_retries,
+            backoff=settings.llm_backoff,
         )
 
     @property
@@ -102,8 +108,10 @@ class OpenAICompatBackend:
             mode = self._mode if request.schema is not None else len(MODES) - 1
             try:
                 answer = self._client.chat.completions.create(
-                    model=self.model, messages=_messages(request, MODES[mode]),
-                    max_tokens=request.max_tokens, temperature=request.temperature,
+                    model=self.model,
+                    messages=_messages(request, MODES[mode]),
+                    max_tokens=request.max_tokens,
+                    temperature=request.temperature,
                     **_response_format(request, MODES[mode]),
                 )
             except openai.APIStatusError as exc:
@@ -115,8 +123,9 @@ class OpenAICompatBackend:
                     self._wait(attempt, exc.response.headers.get("retry-after"))
                     attempt += 1
                     continue
-                return self._failed(started, f"{self.base_url} answered {exc.status_code}: "
-                                             f"{_short(exc)}")
+                return self._failed(
+                    started, f"{self.base_url} answered {exc.status_code}: {_short(exc)}"
+                )
             except (openai.APITimeoutError, openai.APIConnectionError) as exc:
                 if attempt < self.retries:
                     self._wait(attempt, None)
@@ -134,13 +143,14 @@ class OpenAICompatBackend:
             text=(choice.message.content or "") if choice else "",
             prompt_tokens=int(usage.prompt_tokens) if usage else 0,
             completion_tokens=int(usage.completion_tokens) if usage else 0,
-            seconds=time.perf_counter() - started, model=answer.model or self.model,
+            seconds=time.perf_counter() - started,
+            model=answer.model or self.model,
             finish_reason=(choice.finish_reason or "stop") if choice else "stop",
             meta={"cached_tokens": cached, "retries": attempt, "mode": MODES[mode]},
         )
 
     def _wait(self, attempt: int, retry_after: str | None) -> None:
-        delay = self.backoff * (2 ** attempt)
+        delay = self.backoff * (2**attempt)
         if retry_after:
             try:
                 delay = max(delay, min(float(retry_after), 60.0))
@@ -157,7 +167,8 @@ def _messages(request: ChatRequest, mode: str) -> list[dict[str, str]]:
     if request.schema is not None and mode in ("json_object", "prompt"):
         # Without a schema the server cannot enforce: say it in words.
         hint = "Answer with one JSON object only, following this JSON schema: " + json.dumps(
-            request.schema, separators=(",", ":"))
+            request.schema, separators=(",", ":")
+        )
         if messages and messages[0]["role"] == "system":
             messages[0] = {"role": "system", "content": messages[0]["content"] + "\n\n" + hint}
         else:
@@ -169,8 +180,12 @@ def _response_format(request: ChatRequest, mode: str) -> dict[str, Any]:
     if request.schema is None or mode == "prompt":
         return {}
     if mode == "json_schema":
-        return {"response_format": {"type": "json_schema", "json_schema": {
-            "name": "answer", "schema": request.schema, "strict": False}}}
+        return {
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {"name": "answer", "schema": request.schema, "strict": False},
+            }
+        }
     if mode == "json_object_schema":
         return {"response_format": {"type": "json_object", "schema": request.schema}}
     return {"response_format": {"type": "json_object"}}

@@ -48,10 +48,16 @@ class DayCost:
     def total(self) -> Totals:
         t = Totals()
         for part in (self.shared, self.per_user):
-            t.add({"calls": part.calls, "prompt_tokens": part.prompt_tokens,
-                   "completion_tokens": part.completion_tokens,
-                   "cached_tokens": part.cached_tokens, "seconds": part.seconds,
-                   "failed": part.failed})
+            t.add(
+                {
+                    "calls": part.calls,
+                    "prompt_tokens": part.prompt_tokens,
+                    "completion_tokens": part.completion_tokens,
+                    "cached_tokens": part.cached_tokens,
+                    "seconds": part.seconds,
+                    "failed": part.failed,
+                }
+            )
         return t
 
     def work(self) -> Work:
@@ -59,7 +65,8 @@ class DayCost:
         per-user work (zero when per-user lines are off)."""
         n = len(self.users)
         return Work(
-            shared_prompt=self.shared.prompt_tokens, shared_completion=self.shared.completion_tokens,
+            shared_prompt=self.shared.prompt_tokens,
+            shared_completion=self.shared.completion_tokens,
             user_prompt=self.per_user.prompt_tokens / n if n else 0.0,
             user_completion=self.per_user.completion_tokens / n if n else 0.0,
         )
@@ -76,8 +83,11 @@ def day_cost(day: str, rows: Iterable[dict[str, Any]]) -> DayCost:
         report.models.add(f"{row['backend']}/{row['model']}")
         part = report.shared if row["stage"] == "shared" else report.per_user
         part.add(row)
-        for key, table in (("story_id", report.stories), ("edition_id", report.editions),
-                           ("user_id", report.users)):
+        for key, table in (
+            ("story_id", report.stories),
+            ("edition_id", report.editions),
+            ("user_id", report.users),
+        ):
             if row[key] is not None and (key == "story_id") == (row["stage"] == "shared"):
                 table.setdefault(int(row[key]), Totals()).add(row)
     return report
@@ -95,7 +105,10 @@ def typical_night(reports: Iterable[DayCost]) -> Work:
     return Work(
         shared_prompt=sum(r.shared.prompt_tokens for r in shared_days) / n if n else 0.0,
         shared_completion=sum(r.shared.completion_tokens for r in shared_days) / n if n else 0.0,
-        user_prompt=sum(r.per_user.prompt_tokens for r in reports) / user_days if user_days else 0.0,
-        user_completion=(sum(r.per_user.completion_tokens for r in reports) / user_days
-                         if user_days else 0.0),
+        user_prompt=sum(r.per_user.prompt_tokens for r in reports) / user_days
+        if user_days
+        else 0.0,
+        user_completion=(
+            sum(r.per_user.completion_tokens for r in reports) / user_days if user_days else 0.0
+        ),
     )

@@ -45,8 +45,9 @@ def parse(text: str, model: type[M], context: dict[str, Any] | None = None) -> M
     return model.model_validate(json.loads(body[start : end + 1], strict=False), context=context)
 
 
-def _problem(result: ChatResult, model: type[M],
-             context: dict[str, Any] | None = None) -> tuple[M | None, str]:
+def _problem(
+    result: ChatResult, model: type[M], context: dict[str, Any] | None = None
+) -> tuple[M | None, str]:
     if not result.ok:
         return None, result.error
     try:
@@ -64,9 +65,14 @@ def _describe(exc: Exception) -> str:
     return str(exc)[:500]
 
 
-def ask(backend: ChatBackend, requests: Sequence[ChatRequest], model: type[M], *,
-        repair: bool = True,
-        contexts: Sequence[dict[str, Any] | None] | None = None) -> list[Structured[M]]:
+def ask(
+    backend: ChatBackend,
+    requests: Sequence[ChatRequest],
+    model: type[M],
+    *,
+    repair: bool = True,
+    contexts: Sequence[dict[str, Any] | None] | None = None,
+) -> list[Structured[M]]:
     """One validated answer (or the reason there is none) per request, in order. Requests
     must carry the schema of ``model`` (``schema_of``); ``contexts``, one per request, go to
     the validators. Failed calls are not repaired: the backend already retried them."""
@@ -91,11 +97,14 @@ def ask(backend: ChatBackend, requests: Sequence[ChatRequest], model: type[M], *
 
 
 def _repair_request(request: ChatRequest, result: ChatResult, error: str) -> ChatRequest:
-    note = (f"That answer is not valid: {error}. Answer again with the JSON object only, "
-            "complete and shorter.")
+    note = (
+        f"That answer is not valid: {error}. Answer again with the JSON object only, "
+        "complete and shorter."
+    )
     return replace(
         request,
-        messages=request.messages + (Message("assistant", result.text[:2000]), Message("user", note)),
+        messages=request.messages
+        + (Message("assistant", result.text[:2000]), Message("user", note)),
         purpose=(request.purpose or "answer") + "-repair",
     )
 
@@ -103,5 +112,9 @@ def _repair_request(request: ChatRequest, result: ChatResult, error: str) -> Cha
 def schema_of(model: type[BaseModel]) -> dict:
     """The JSON schema of ``model``, without pydantic's titles (noise to a grammar)."""
     schema = model.model_json_schema()
-    return json.loads(json.dumps(schema), object_hook=lambda d: {
-        k: v for k, v in d.items() if not (k == "title" and isinstance(v, str))})
+    return json.loads(
+        json.dumps(schema),
+        object_hook=lambda d: {
+            k: v for k, v in d.items() if not (k == "title" and isinstance(v, str))
+        },
+    )

@@ -27,13 +27,24 @@ from aube.pipeline.shared import fetch, process
 from aube.store import Store
 
 FEED_SUFFIXES = (".xml", ".rss", ".atom", ".json")
-SNAPSHOTS = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "rss_archive_orx365" / "raw_snapshots"
-DEMO_TOPICS = ["central banks and interest rates", "trade and tariffs", "artificial intelligence",
-               "energy and climate", "China's economy"]
+SNAPSHOTS = (
+    Path(__file__).resolve().parents[3].parent
+    / "shared"
+    / "data"
+    / "rss_archive_orx365"
+    / "raw_snapshots"
+)
+DEMO_TOPICS = [
+    "central banks and interest rates",
+    "trade and tariffs",
+    "artificial intelligence",
+    "energy and climate",
+    "China's economy",
+]
 
 
 class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -64,17 +75,25 @@ def default_opml() -> bytes:
     return files("aube.ingest").joinpath("default_feeds.opml").read_bytes()
 
 
-def ingest_folder(store: Store, settings: Settings, folder: Path, *, clock: Clock,
-                  reporter: Reporter | None = None) -> IngestReport:
+def ingest_folder(
+    store: Store,
+    settings: Settings,
+    folder: Path,
+    *,
+    clock: Clock,
+    reporter: Reporter | None = None,
+) -> IngestReport:
     """Fetch every feed file of ``folder`` through a local HTTP server, as the night would
     fetch real feeds. The sources are disabled afterwards: their server is gone."""
     names = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in FEED_SUFFIXES)
     if not names:
         raise InvalidInput(f"{folder} holds no feed files ({', '.join(FEED_SUFFIXES)})")
-    local = settings.model_copy(update={
-        "fetch_allow_networks": [*settings.fetch_allow_networks, "127.0.0.1/32"],
-        "ingest_max_age_days": 3650,  # archived snapshots are old news
-    })
+    local = settings.model_copy(
+        update={
+            "fetch_allow_networks": [*settings.fetch_allow_networks, "127.0.0.1/32"],
+            "ingest_max_age_days": 3650,  # archived snapshots are old news
+        }
+    )
     with serve_folder(folder) as base:
         added = []
         for name in names:
@@ -93,8 +112,14 @@ def newest_news(store: Store) -> datetime | None:
     return max(s.last_seen for s in store.list_stories(limit=200, with_items=False))
 
 
-def up(store: Store, settings: Settings, *, clock: Clock, feeds: Path | None = None,
-       reporter: Reporter | None = None) -> UpReport:
+def up(
+    store: Store,
+    settings: Settings,
+    *,
+    clock: Clock,
+    feeds: Path | None = None,
+    reporter: Reporter | None = None,
+) -> UpReport:
     """Sources → items → stories → summaries, with the fallbacks described above."""
     used: Path | None = None
     ingest: IngestReport | None
@@ -110,8 +135,10 @@ def up(store: Store, settings: Settings, *, clock: Clock, feeds: Path | None = N
         offline = ingest.sources > 0 and ingest.ok + ingest.not_modified == 0
         if offline and store.count_items() == 0 and SNAPSHOTS.is_dir():
             if reporter:
-                reporter.note(f"No feed could be reached (is this machine offline?). Using the real "
-                              f"archived snapshots in {SNAPSHOTS} instead.")
+                reporter.note(
+                    f"No feed could be reached (is this machine offline?). Using the real "
+                    f"archived snapshots in {SNAPSHOTS} instead."
+                )
             ingest = ingest_folder(store, settings, SNAPSHOTS, clock=clock, reporter=reporter)
             used = SNAPSHOTS
     process(store, settings, clock=clock, reporter=reporter)
@@ -121,8 +148,13 @@ def up(store: Store, settings: Settings, *, clock: Clock, feeds: Path | None = N
     if newest is not None and now - newest > timedelta(days=2):
         # Archived news: brief as of the morning after the newest story, not as of today.
         news_clock = fixed_clock(newest + timedelta(hours=3))
-    return UpReport(sources=len(store.list_sources()), ingest=ingest, used_snapshots=used,
-                    news_day=news_clock().date().isoformat(), clock=news_clock)
+    return UpReport(
+        sources=len(store.list_sources()),
+        ingest=ingest,
+        used_snapshots=used,
+        news_day=news_clock().date().isoformat(),
+        clock=news_clock,
+    )
 
 
 def demo_user(store: Store, settings: Settings, *, clock: Clock, handle: str = "demo"):  # type: ignore[no-untyped-def]

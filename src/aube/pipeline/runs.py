@@ -25,11 +25,15 @@ def recorded(
         yield counts
     except BaseException as exc:
         store.finish_run(
-            run_id, now=clock(), status="failed", counts=counts,
+            run_id,
+            now=clock(),
+            status="failed",
+            counts=counts,
             error="".join(traceback.format_exception_only(exc)).strip()[:4000],
             seconds=time.perf_counter() - started,
         )
         raise
     status = "partial" if counts.get("errors") else "ok"
-    store.finish_run(run_id, now=clock(), status=status, counts=counts,
-                     seconds=time.perf_counter() - started)
+    store.finish_run(
+        run_id, now=clock(), status=status, counts=counts, seconds=time.perf_counter() - started
+    )

@@ -33,8 +33,9 @@ from aube.store.delivery import ChannelRecord, DeliveryRecord
 from aube.types import User
 
 JobKind = Literal["settle", "expire", "ingest", "stories", "edition", "deliver"]
-ORDER: dict[str, int] = {k: i for i, k in enumerate(
-    ("settle", "expire", "ingest", "stories", "edition", "deliver"))}
+ORDER: dict[str, int] = {
+    k: i for i, k in enumerate(("settle", "expire", "ingest", "stories", "edition", "deliver"))
+}
 
 
 @dataclass(frozen=True)
@@ -88,8 +89,9 @@ def candidate_days(users: Sequence[User], now: datetime) -> list[str]:
     return sorted(days)
 
 
-def due_jobs(now: datetime, users: Sequence[User], settings: Settings,
-             records: Records) -> list[Job]:
+def due_jobs(
+    now: datetime, users: Sequence[User], settings: Settings, records: Records
+) -> list[Job]:
     """Every job due at ``now``, settle/expire first, then the shared work, editions, and
     deliveries (the most overdue first)."""
     jobs: list[Job] = []
@@ -105,8 +107,9 @@ def due_jobs(now: datetime, users: Sequence[User], settings: Settings,
     return sorted(jobs, key=lambda j: (ORDER[j.kind], j.due_at, j.user_id or 0, j.channel_id or 0))
 
 
-def day_jobs(now: datetime, user: User, day: date, settings: Settings,
-             records: Records) -> list[Job]:
+def day_jobs(
+    now: datetime, user: User, day: date, settings: Settings, records: Records
+) -> list[Job]:
     """``aube run --user U --date D``: what the schedule does for this user and day once its
     time has come. Build the edition if missing; deliver on every enabled channel not yet
     delivered, if ``day`` is the user's today. A past day gets nothing (it is never sent);
@@ -119,8 +122,9 @@ def day_jobs(now: datetime, user: User, day: date, settings: Settings,
     return sorted(jobs, key=lambda j: (ORDER[j.kind], j.channel_id or 0))
 
 
-def _housekeeping(now: datetime, users: Mapping[int, User],
-                  deliveries: Sequence[DeliveryRecord]) -> list[Job]:
+def _housekeeping(
+    now: datetime, users: Mapping[int, User], deliveries: Sequence[DeliveryRecord]
+) -> list[Job]:
     jobs: list[Job] = []
     for d in deliveries:
         if d.status in ("sent", "failed", "unknown", "skipped"):
@@ -131,20 +135,29 @@ def _housekeeping(now: datetime, users: Mapping[int, User],
             abandoned = d.status == "claimed" and d.lease_until is not None and d.lease_until < now
             past = date.fromisoformat(d.date) < local_day(users[d.user_id], now)
             if past and (d.status == "retry" or abandoned):
-                jobs.append(Job("expire", d.next_attempt_at or d.updated_at, d.user_id, d.date,
-                                d.channel_id, d.id))
+                jobs.append(
+                    Job(
+                        "expire",
+                        d.next_attempt_at or d.updated_at,
+                        d.user_id,
+                        d.date,
+                        d.channel_id,
+                        d.id,
+                    )
+                )
     return jobs
 
 
 def _shared(now: datetime, settings: Settings, records: Records) -> list[Job]:
     interval = timedelta(minutes=settings.ingest_interval_minutes)
     jobs: list[Job] = []
-    ingest_due = (now if records.last_ingest is None else records.last_ingest[0] + interval)
+    ingest_due = now if records.last_ingest is None else records.last_ingest[0] + interval
     if ingest_due <= now:
         jobs.append(Job("ingest", ingest_due))
     finished = records.last_ingest[1] if records.last_ingest else None
-    stories_stale = finished is not None and (records.last_stories is None
-                                              or records.last_stories[0] < finished)
+    stories_stale = finished is not None and (
+        records.last_stories is None or records.last_stories[0] < finished
+    )
     if jobs:
         jobs.append(Job("stories", ingest_due))  # right after the ingest it follows
     elif stories_stale and finished is not None:
@@ -152,9 +165,16 @@ def _shared(now: datetime, settings: Settings, records: Records) -> list[Job]:
     return jobs
 
 
-def _user_day(now: datetime, user: User, day: date, today: date, settings: Settings,
-              records: Records, deliveries: Mapping[tuple[int, str], DeliveryRecord],
-              forced: bool = False) -> list[Job]:
+def _user_day(
+    now: datetime,
+    user: User,
+    day: date,
+    today: date,
+    settings: Settings,
+    records: Records,
+    deliveries: Mapping[tuple[int, str], DeliveryRecord],
+    forced: bool = False,
+) -> list[Job]:
     jobs: list[Job] = []
     key = day.isoformat()
     morning = morning_at(user, day)
@@ -169,12 +189,17 @@ def _user_day(now: datetime, user: User, day: date, today: date, settings: Setti
         found = deliveries.get((channel.id, key))
         if found is None:
             jobs.append(Job("deliver", min(morning, now), user.id, key, channel.id))
-        elif found.status == "retry" and found.next_attempt_at is not None and (
-                forced or found.next_attempt_at <= now):
-            jobs.append(Job("deliver", min(found.next_attempt_at, now), user.id, key, channel.id,
-                            found.id))
-        elif (found.status == "claimed" and found.lease_until is not None
-              and found.lease_until < now):
+        elif (
+            found.status == "retry"
+            and found.next_attempt_at is not None
+            and (forced or found.next_attempt_at <= now)
+        ):
+            jobs.append(
+                Job("deliver", min(found.next_attempt_at, now), user.id, key, channel.id, found.id)
+            )
+        elif (
+            found.status == "claimed" and found.lease_until is not None and found.lease_until < now
+        ):
             # Its worker stopped before sending anything: safe to take over.
             jobs.append(Job("deliver", found.lease_until, user.id, key, channel.id, found.id))
     return jobs

@@ -29,13 +29,18 @@ class SharedReport:
 
 
 def fetch(
-    store: Store, settings: Settings, *, clock: Clock, sources: list[Source] | None = None,
+    store: Store,
+    settings: Settings,
+    *,
+    clock: Clock,
+    sources: list[Source] | None = None,
     reporter: Reporter | None = None,
 ) -> IngestReport:
     """Fetch and store the sources' new entries (recorded as an ``ingest`` run)."""
     with recorded(store, "ingest", clock=clock) as counts:
-        report = asyncio.run(ingest_sources(store, settings, clock=clock, sources=sources,
-                                            reporter=reporter))
+        report = asyncio.run(
+            ingest_sources(store, settings, clock=clock, sources=sources, reporter=reporter)
+        )
         counts.update(report.counts())
     return report
 
@@ -58,12 +63,18 @@ def process(
         todo = sorted(set(result.stories.changed) | set(recent))
         advance = reporter.task("summarizing stories", len(todo))
         result.summaries = summarize_stories(store, summarizer, todo, clock=clock, progress=advance)
-        counts.update(summarized=result.summaries.summarized, summaries_reused=result.summaries.cached)
+        counts.update(
+            summarized=result.summaries.summarized, summaries_reused=result.summaries.cached
+        )
     return result
 
 
 def run_shared(
-    store: Store, settings: Settings, *, clock: Clock, fetch_sources: bool = True,
+    store: Store,
+    settings: Settings,
+    *,
+    clock: Clock,
+    fetch_sources: bool = True,
     reporter: Reporter | None = None,
 ) -> SharedReport:
     """The whole shared half: fetch (unless told not to), then process."""

@@ -69,24 +69,42 @@ class TickReport:
         return ", ".join(parts) or "nothing due"
 
 
-def load_records(store: Store, users: Sequence[User], now: datetime, *,
-                 kinds: Collection[str] = ALL_KINDS, extra_days: Sequence[str] = ()) -> Records:
+def load_records(
+    store: Store,
+    users: Sequence[User],
+    now: datetime,
+    *,
+    kinds: Collection[str] = ALL_KINDS,
+    extra_days: Sequence[str] = (),
+) -> Records:
     """What the schedule needs from the store, read in a handful of queries."""
     wanted = frozenset(kinds)
     last = store.last_runs(["ingest", "stories"]) if wanted & SHARED_KINDS else {}
     if not wanted & PERSONAL_KINDS:
         return Records(last_ingest=last.get("ingest"), last_stories=last.get("stories"))
     days = sorted(set(candidate_days(users, now)) | set(extra_days))
-    return Records(last_ingest=last.get("ingest"), last_stories=last.get("stories"),
-                   editions=store.edition_keys(days), channels=store.enabled_channels(),
-                   deliveries=store.open_deliveries(), finished=store.finished_deliveries(days))
+    return Records(
+        last_ingest=last.get("ingest"),
+        last_stories=last.get("stories"),
+        editions=store.edition_keys(days),
+        channels=store.enabled_channels(),
+        deliveries=store.open_deliveries(),
+        finished=store.finished_deliveries(days),
+    )
 
 
 class Worker:
-    def __init__(self, store: Store, settings: Settings, clock: Clock = system_clock, *,
-                 name: str | None = None, channels: Mapping[str, Channel] | None = None,
-                 reporter: Reporter | None = None,
-                 on_tick: Callable[[TickReport], None] | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        clock: Clock = system_clock,
+        *,
+        name: str | None = None,
+        channels: Mapping[str, Channel] | None = None,
+        reporter: Reporter | None = None,
+        on_tick: Callable[[TickReport], None] | None = None,
+    ) -> None:
         self.store = store
         self.settings = settings
         self.clock = clock
@@ -101,8 +119,9 @@ class Worker:
 
     # -- one tick
 
-    def run_once(self, now: datetime | None = None, *,
-                 kinds: Collection[str] = ALL_KINDS) -> TickReport:
+    def run_once(
+        self, now: datetime | None = None, *, kinds: Collection[str] = ALL_KINDS
+    ) -> TickReport:
         """Do every job due at ``now`` (default: the clock's now) among ``kinds``."""
         now = now or self.clock()
         kinds = frozenset(kinds)
@@ -114,20 +133,24 @@ class Worker:
     def run_day(self, user: User, day: Date, now: datetime | None = None) -> TickReport:
         """``aube run --user U --date D``: the schedule's jobs for one user and day, now."""
         now = now or self.clock()
-        records = load_records(self.store, [user], now, kinds=PERSONAL_KINDS,
-                               extra_days=[day.isoformat()])
+        records = load_records(
+            self.store, [user], now, kinds=PERSONAL_KINDS, extra_days=[day.isoformat()]
+        )
         jobs = day_jobs(now, user, day, self.settings, records)
         report = self._execute(jobs, now, {user.id: user}, records)
         today = local_day(user, now)
         if day < today:
-            report.notes.append(f"{day} is a past day for {user.handle} (today is {today} in "
-                                f"{user.timezone}): its edition is never sent")
+            report.notes.append(
+                f"{day} is a past day for {user.handle} (today is {today} in "
+                f"{user.timezone}): its edition is never sent"
+            )
         elif day > today:
             report.notes.append(f"{day} has not come yet for {user.handle}: built, not sent")
         return report
 
-    def _execute(self, jobs: list[Job], now: datetime, users: Mapping[int, User],
-                 records: Records) -> TickReport:
+    def _execute(
+        self, jobs: list[Job], now: datetime, users: Mapping[int, User], records: Records
+    ) -> TickReport:
         report = TickReport(at=now, jobs=len(jobs))
         by_kind: dict[str, list[Job]] = {}
         for job in jobs:
@@ -136,9 +159,14 @@ class Worker:
             if self.store.settle_abandoned(job.delivery_id or 0, now=self.clock()):
                 report.counts["settled_unknown"] += 1
         for job in by_kind.get("expire", []):
-            if self.store.expire_delivery(job.delivery_id or 0, now=self.clock(), reason=(
+            if self.store.expire_delivery(
+                job.delivery_id or 0,
+                now=self.clock(),
+                reason=(
                     f"not sent: {job.date} is over in the user's time zone, and a past day's "
-                    "edition is never sent")):
+                    "edition is never sent"
+                ),
+            ):
                 report.counts["expired"] += 1
         if "ingest" in by_kind or "stories" in by_kind:
             self._shared("ingest" in by_kind, report)
@@ -159,8 +187,9 @@ class Worker:
 
     def _shared(self, ingest: bool, report: TickReport) -> None:
         now = self.clock()
-        if not self.store.acquire_lock("shared", holder=self.name, now=now,
-                                       until=now + SHARED_LOCK_TTL):
+        if not self.store.acquire_lock(
+            "shared", holder=self.name, now=now, until=now + SHARED_LOCK_TTL
+        ):
             report.counts["shared_busy"] += 1
             return
         try:
@@ -184,23 +213,31 @@ class Worker:
         for day, user_ids in sorted(by_day.items()):
             lock = f"editions:{day}"
             now = self.clock()
-            if not self.store.acquire_lock(lock, holder=self.name, now=now,
-                                           until=now + EDITIONS_LOCK_TTL):
+            if not self.store.acquire_lock(
+                lock, holder=self.name, now=now, until=now + EDITIONS_LOCK_TTL
+            ):
                 report.counts["editions_busy"] += len(user_ids)
                 continue
             try:
-                built = editions(self.store, self.settings, clock=self.clock, day=day,
-                                 user_ids=user_ids, reporter=self.reporter)
+                built = editions(
+                    self.store,
+                    self.settings,
+                    clock=self.clock,
+                    day=day,
+                    user_ids=user_ids,
+                    reporter=self.reporter,
+                )
                 report.counts["editions_built"] += built.built
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - isolate the failure, retry one by one
                 # One bad user must not hold back the batch: build them one by one.
                 log.warning("edition batch for %s failed (%s); building one by one", day, exc)
                 for uid in user_ids:
                     try:
-                        built = editions(self.store, self.settings, clock=self.clock, day=day,
-                                         user_ids=[uid])
+                        built = editions(
+                            self.store, self.settings, clock=self.clock, day=day, user_ids=[uid]
+                        )
                         report.counts["editions_built"] += built.built
-                    except Exception as one:
+                    except Exception as one:  # noqa: BLE001 - recorded in the run's errors
                         report.errors.append(f"edition of user {uid} for {day}: {one}")
             finally:
                 self.store.release_lock(lock, holder=self.name)
@@ -211,27 +248,43 @@ class Worker:
                 self._channels[kind] = channel_for(kind, self.settings)
             return self._channels[kind]
 
-    def _deliver(self, jobs: list[Job], users: Mapping[int, User],
-                 channels: Mapping[int, ChannelRecord], report: TickReport) -> None:
+    def _deliver(
+        self,
+        jobs: list[Job],
+        users: Mapping[int, User],
+        channels: Mapping[int, ChannelRecord],
+        report: TickReport,
+    ) -> None:
         if not jobs:
             return
 
         def one(job: Job) -> Outcome:
             user, channel = users[job.user_id or 0], channels[job.channel_id or 0]
-            return deliver(self.store, self.settings, self._channel(channel.kind), user=user,
-                           channel=channel, edition=self.store.get_edition(user.id, job.date or ""),
-                           worker=self.name, clock=self.clock, policy=self.policy,
-                           date=job.date or "")
+            return deliver(
+                self.store,
+                self.settings,
+                self._channel(channel.kind),
+                user=user,
+                channel=channel,
+                edition=self.store.get_edition(user.id, job.date or ""),
+                worker=self.name,
+                clock=self.clock,
+                policy=self.policy,
+                date=job.date or "",
+            )
 
         with recorded(self.store, "deliver", clock=self.clock, params={"due": len(jobs)}) as counts:
-            with ThreadPoolExecutor(max_workers=self.settings.worker_concurrency,
-                                    thread_name_prefix="aube-deliver") as pool:
+            with ThreadPoolExecutor(
+                max_workers=self.settings.worker_concurrency, thread_name_prefix="aube-deliver"
+            ) as pool:
                 futures = [(job, pool.submit(one, job)) for job in jobs]
                 for job, future in futures:
                     try:
                         outcome = future.result()
                     except Exception as exc:  # the store failed for this one; the rest go on
-                        log.exception("delivery of %s on channel %s failed", job.date, job.channel_id)
+                        log.exception(
+                            "delivery of %s on channel %s failed", job.date, job.channel_id
+                        )
                         report.errors.append(f"delivery on channel {job.channel_id}: {exc}")
                         counts["errors"] = counts.get("errors", 0) + 1
                         continue
@@ -249,8 +302,9 @@ class Worker:
     def run_forever(self, stop: threading.Event | None = None) -> None:
         """Tick until ``stop`` is set: personal jobs here, the shared work in a second thread."""
         stop = stop or self._stop
-        shared = threading.Thread(target=self._loop, args=(stop, SHARED_KINDS),
-                                  name="aube-worker-shared", daemon=True)
+        shared = threading.Thread(
+            target=self._loop, args=(stop, SHARED_KINDS), name="aube-worker-shared", daemon=True
+        )
         shared.start()
         try:
             self._loop(stop, PERSONAL_KINDS)
@@ -271,8 +325,9 @@ class Worker:
     def start(self) -> None:
         """Run in a background thread (for ``aube serve``); :meth:`stop` ends it."""
         self._stop.clear()
-        thread = threading.Thread(target=self.run_forever, args=(self._stop,),
-                                  name="aube-worker", daemon=True)
+        thread = threading.Thread(
+            target=self.run_forever, args=(self._stop,), name="aube-worker", daemon=True
+        )
         thread.start()
         self._threads.append(thread)
 

@@ -45,7 +45,8 @@ class LexicalIndex:
                 cols.append(j)
         self.matrix = sparse.csr_matrix(
             (np.ones(len(rows), dtype=np.float32), (rows, cols)),
-            shape=(len(texts), max(len(self.vocabulary), 1)))
+            shape=(len(texts), max(len(self.vocabulary), 1)),
+        )
 
     def full_matches(self, labels: Sequence[str]) -> sparse.csr_matrix:
         """(len(labels), stories) boolean: the story contains every word of the label."""
@@ -58,9 +59,11 @@ class LexicalIndex:
                 if j is not None:
                     rows.append(i)
                     cols.append(j)
-        queries = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
-                                    shape=(len(labels), self.matrix.shape[1]))
+        queries = sparse.csr_matrix(
+            (np.ones(len(rows), dtype=np.float32), (rows, cols)),
+            shape=(len(labels), self.matrix.shape[1]),
+        )
         hits = (queries @ self.matrix.T).tocsr()  # (labels, stories): words found
-        hits.data = (hits.data >= needed[np.repeat(np.arange(len(labels)), np.diff(hits.indptr))])
+        hits.data = hits.data >= needed[np.repeat(np.arange(len(labels)), np.diff(hits.indptr))]
         hits.eliminate_zeros()
         return hits.astype(bool)

@@ -40,7 +40,7 @@ def mrr(labels: np.ndarray, scores: np.ndarray) -> float:
 def dcg(labels: np.ndarray, scores: np.ndarray, k: int) -> float:
     """Discounted cumulative gain at k, gain 2^label − 1, discount log2(rank + 1)."""
     y = np.asarray(labels, dtype=float)[_order(scores)][:k]
-    return float(((2 ** y - 1) / np.log2(np.arange(2, len(y) + 2))).sum())
+    return float(((2**y - 1) / np.log2(np.arange(2, len(y) + 2))).sum())
 
 
 def ndcg(labels: np.ndarray, scores: np.ndarray, k: int) -> float:

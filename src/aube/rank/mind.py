@@ -43,8 +43,10 @@ def read_news(path: Path) -> dict[str, str]:
             if not row or not row[0].strip():
                 continue
             if len(row) < 4:
-                raise InvalidInput(f"{path}:{n}: expected at least 4 tab-separated columns "
-                                   f"(id, category, subcategory, title), got {len(row)}")
+                raise InvalidInput(
+                    f"{path}:{n}: expected at least 4 tab-separated columns "
+                    f"(id, category, subcategory, title), got {len(row)}"
+                )
             title = row[3]
             abstract = row[4] if len(row) > 4 else ""
             news[row[0]] = item_text(title, abstract)
@@ -63,10 +65,14 @@ def read_behaviors(path: Path) -> list[Impression]:
             for token in row[4].split():
                 news_id, _, label = token.rpartition("-")
                 if not news_id or label not in ("0", "1"):
-                    raise InvalidInput(f"{path}:{n}: bad impression {token!r} (want N123-0 or N123-1)")
+                    raise InvalidInput(
+                        f"{path}:{n}: bad impression {token!r} (want N123-0 or N123-1)"
+                    )
                 cands.append(news_id)
                 labels.append(int(label))
-            out.append(Impression(row[0], row[1], tuple(row[3].split()), tuple(cands), tuple(labels)))
+            out.append(
+                Impression(row[0], row[1], tuple(row[3].split()), tuple(cands), tuple(labels))
+            )
     return out
 
 
@@ -83,8 +89,13 @@ def profile_scores(history: np.ndarray, candidates: np.ndarray) -> np.ndarray:
     return (sims * np.array(weights)[:, None]).max(axis=0) + 0.1 * sims.mean(axis=0)
 
 
-def evaluate_mind(directory: Path, embedder: Embedder, *, min_history: int = 1,
-                  progress: Callable[[int], None] | None = None) -> dict[str, float | int]:
+def evaluate_mind(
+    directory: Path,
+    embedder: Embedder,
+    *,
+    min_history: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, float | int]:
     news_path, behaviors_path = directory / "news.tsv", directory / "behaviors.tsv"
     for p in (news_path, behaviors_path):
         if not p.is_file():
@@ -99,7 +110,9 @@ def evaluate_mind(directory: Path, embedder: Embedder, *, min_history: int = 1,
     used = skipped_history = skipped_candidates = 0
     for imp in impressions:
         hist = [index[h] for h in imp.history if h in index]
-        known = [(index[c], y) for c, y in zip(imp.candidates, imp.labels, strict=True) if c in index]
+        known = [
+            (index[c], y) for c, y in zip(imp.candidates, imp.labels, strict=True) if c in index
+        ]
         if progress:
             progress(1)
         if len(hist) < min_history:
@@ -115,8 +128,15 @@ def evaluate_mind(directory: Path, embedder: Embedder, *, min_history: int = 1,
         totals["ndcg5"] += ndcg(ys, scores, 5)
         totals["ndcg10"] += ndcg(ys, scores, 10)
         used += 1
-    result: dict[str, float | int] = {k: (v / used if used else float("nan")) for k, v in totals.items()}
-    result.update(impressions=len(impressions), evaluated=used, skipped_no_history=skipped_history,
-                  skipped_no_candidates=skipped_candidates, news=len(news),
-                  seconds=round(time.perf_counter() - started, 2))
+    result: dict[str, float | int] = {
+        k: (v / used if used else float("nan")) for k, v in totals.items()
+    }
+    result.update(
+        impressions=len(impressions),
+        evaluated=used,
+        skipped_no_history=skipped_history,
+        skipped_no_candidates=skipped_candidates,
+        news=len(news),
+        seconds=round(time.perf_counter() - started, 2),
+    )
     return result

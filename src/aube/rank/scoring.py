@@ -113,21 +113,28 @@ def similarities(stories: StoryBatch, users: UserBatch, p: RankParams) -> np.nda
     return sims
 
 
-def score(stories: StoryBatch, users: UserBatch, p: RankParams,
-          sims: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+def score(
+    stories: StoryBatch, users: UserBatch, p: RankParams, sims: np.ndarray | None = None
+) -> tuple[np.ndarray, ...]:
     """(relevance, score, eligible, update, top_ok), each (U, N). ``sims`` is the (M, N)
     interest × story similarity when the caller has it already."""
     n_users = len(users.sizes)
     if sims is None:
         sims = similarities(stories, users, p)
     pos = users.interest_signs > 0
-    relevance = _per_user_max(_graded(sims[pos], users.interest_weights[pos], p.relevance_floor),
-                              users.interest_user[pos], n_users)
+    relevance = _per_user_max(
+        _graded(sims[pos], users.interest_weights[pos], p.relevance_floor),
+        users.interest_user[pos],
+        n_users,
+    )
     strong = pos & (users.interest_weights >= p.min_weight)
     matched = _per_user_any(sims[strong] >= p.match_threshold, users.interest_user[strong], n_users)
     neg = ~pos
-    penalty = _per_user_max(_graded(sims[neg], users.interest_weights[neg], p.negative_floor),
-                            users.interest_user[neg], n_users)
+    penalty = _per_user_max(
+        _graded(sims[neg], users.interest_weights[neg], p.negative_floor),
+        users.interest_user[neg],
+        n_users,
+    )
     hard = users.interest_hard & neg
     blocked = _per_user_any(sims[hard] >= p.block_threshold, users.interest_user[hard], n_users)
 
@@ -136,8 +143,13 @@ def score(stories: StoryBatch, users: UserBatch, p: RankParams,
     freshness = np.exp(-stories.age_hours / p.freshness_hours)
     update = (users.shown_version > 0) & (users.shown_version < stories.versions[None, :])
     fresh = users.shown_version == 0
-    total = (relevance + p.importance_weight * importance + p.freshness_weight * freshness
-             - p.negative_weight * penalty - p.update_penalty * update)
+    total = (
+        relevance
+        + p.importance_weight * importance
+        + p.freshness_weight * freshness
+        - p.negative_weight * penalty
+        - p.update_penalty * update
+    )
     available = users.allowed & (fresh | update) & ~users.suppressed & ~blocked
     eligible = available & matched & (relevance > penalty)
     top_ok = available & (stories.publishers[None, :] >= p.top_min_publishers) & (penalty <= 0)
@@ -152,8 +164,9 @@ def story_similarity(stories: StoryBatch) -> np.ndarray:
     return (stories.vectors @ stories.vectors.T).astype(np.float32)
 
 
-def select(stories: StoryBatch, users: UserBatch, p: RankParams,
-           story_sim: np.ndarray | None = None) -> Selection:
+def select(
+    stories: StoryBatch, users: UserBatch, p: RankParams, story_sim: np.ndarray | None = None
+) -> Selection:
     """Choose each user's cards: relevant stories first (diversified), then top stories, never
     padding: a user with little that is relevant gets a short edition."""
     n_users, n = len(users.sizes), len(stories.publishers)
@@ -168,7 +181,7 @@ def select(stories: StoryBatch, users: UserBatch, p: RankParams,
     if story_sim is None:
         story_sim = story_similarity(stories)
     sims = similarities(stories, users, p)  # (M, N)
-    relevance, total, eligible, update, top_ok = score(stories, users, p, sims)
+    _relevance, total, eligible, update, top_ok = score(stories, users, p, sims)
     c = min(p.candidates, n)
     masked = np.where(eligible, total, -np.inf)
     cand = np.argpartition(-masked, c - 1, axis=1)[:, :c]  # (U, C) best candidates
@@ -183,8 +196,9 @@ def select(stories: StoryBatch, users: UserBatch, p: RankParams,
         scores = [float(cand_score[u, j]) for j in picked[u]]
         interests = [int(best_interest[u, j]) for j in picked[u]]
         tops = [False] * len(chosen)
-        slots = min(p.top_slots if has_interest[u] else p.cold_top_slots,
-                    int(users.sizes[u]) - len(chosen))
+        slots = min(
+            p.top_slots if has_interest[u] else p.cold_top_slots, int(users.sizes[u]) - len(chosen)
+        )
         if slots > 0:
             for s in pool[top_ok[u, pool]]:
                 if slots <= 0:
@@ -204,8 +218,9 @@ def select(stories: StoryBatch, users: UserBatch, p: RankParams,
     return sel
 
 
-def _best_interest(sims: np.ndarray, users: UserBatch, p: RankParams,
-                   cand: np.ndarray) -> np.ndarray:
+def _best_interest(
+    sims: np.ndarray, users: UserBatch, p: RankParams, cand: np.ndarray
+) -> np.ndarray:
     """For each user's candidates, the row of the positive interest that explains it best."""
     n_users, c = cand.shape
     out = np.full((n_users, c), -1, dtype=np.int64)
@@ -225,8 +240,14 @@ def _best_interest(sims: np.ndarray, users: UserBatch, p: RankParams,
     return out
 
 
-def _diversify(story_sim: np.ndarray, cand: np.ndarray, cand_score: np.ndarray,
-               interest: np.ndarray, sizes: np.ndarray, p: RankParams) -> list[list[int]]:
+def _diversify(
+    story_sim: np.ndarray,
+    cand: np.ndarray,
+    cand_score: np.ndarray,
+    interest: np.ndarray,
+    sizes: np.ndarray,
+    p: RankParams,
+) -> list[list[int]]:
     """Greedy maximal marginal relevance for all users at once, with a cap per interest."""
     n_users, c = cand.shape
     sim = story_sim[cand[:, :, None], cand[:, None, :]]  # (U, C, C)

@@ -31,12 +31,16 @@ def parse_chatgpt_export(data: bytes, *, name: str, now: datetime) -> ChatImport
     if data[:4] == b"PK\x03\x04":
         members = read_zip_member(data, ("conversations.json",), name=name)
         if not members:
-            raise InvalidInput(f"{name} is a zip without conversations.json: is it a ChatGPT export?")
+            raise InvalidInput(
+                f"{name} is a zip without conversations.json: is it a ChatGPT export?"
+            )
         data = next(iter(members.values()))
     try:
         raw = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInput(f"{name} is not valid JSON ({exc}); expected ChatGPT's conversations.json") from None
+        raise InvalidInput(
+            f"{name} is not valid JSON ({exc}); expected ChatGPT's conversations.json"
+        ) from None
     if isinstance(raw, dict) and isinstance(raw.get("conversations"), list):
         raw = raw["conversations"]
     if not isinstance(raw, list):
@@ -92,8 +96,12 @@ def _thread(mapping: dict[str, Any], current: Any) -> list[dict[str, Any]]:
             node_id = node.get("parent")
         return list(reversed(path))
     nodes = [n for n in mapping.values() if isinstance(n, dict)]
-    return sorted(nodes, key=lambda n: _time((n.get("message") or {}).get("create_time"))
-                  or datetime.min.replace(tzinfo=UTC))
+    return sorted(
+        nodes,
+        key=lambda n: (
+            _time((n.get("message") or {}).get("create_time")) or datetime.min.replace(tzinfo=UTC)
+        ),
+    )
 
 
 def _user_messages(mapping: dict[str, Any], current: Any) -> list[str]:
@@ -106,8 +114,9 @@ def _user_messages(mapping: dict[str, Any], current: Any) -> list[str]:
         if not isinstance(author, dict) or author.get("role") != "user":
             continue
         meta = message.get("metadata") or {}
-        if isinstance(meta, dict) and (meta.get("is_visually_hidden_from_conversation")
-                                       or meta.get("is_user_system_message")):
+        if isinstance(meta, dict) and (
+            meta.get("is_visually_hidden_from_conversation") or meta.get("is_user_system_message")
+        ):
             continue  # custom instructions and hidden context, not a question
         content = message.get("content") or {}
         parts = content.get("parts") if isinstance(content, dict) else None

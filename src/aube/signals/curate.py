@@ -23,28 +23,74 @@ Action = str  # more, less, none, recap
 
 _POLITE = re.compile(
     r"^(please|pls|can you|could you|would you|i want|i'd like|i would like|i wanna|give me|"
-    r"show me|let me know|i want to see|i'd like to see|add|and|also|ok|okay)\b[\s,]*", re.I)
+    r"show me|let me know|i want to see|i'd like to see|add|and|also|ok|okay)\b[\s,]*",
+    re.IGNORECASE,
+)
 _COMMANDS: list[tuple[Action, re.Pattern[str]]] = [
-    ("none", re.compile(
-        r"^(nothing|no more|no|zero|stop( showing( me)?)?|never( show( me)?)?|don'?t show( me)?|"
-        r"do not show( me)?|hide|mute|block|skip|avoid|drop|remove|ignore|enough( of| with)?|"
-        r"(i'?m |i am )?not interested in|i (don'?t|do not) (want|need|care about)|"
-        r"(don'?t|do not) care about)\b"
-        r"(\s+(about|on|regarding|with|of|news about|stories about|anything about|more about))?\s+", re.I)),
-    ("less", re.compile(
-        r"^(less|fewer|not so much|not as much|tone down|reduce|lower)\b"
-        r"(\s+(about|on|of|regarding|news about|stories about))?\s+", re.I)),
-    ("recap", re.compile(
-        r"^(recap|summari[sz]e|wrap[- ]?up|roundup|round-up|digest|debrief)\b"
-        r"(\s+(of|on|about|for))?\s+", re.I)),
-    ("more", re.compile(
-        r"^(more|much more|lots more|extra|follow|track|watch|keep me (posted|updated|informed)|"
-        r"update me|tell me( more)?|news|stories|anything|everything|interested|i'?m interested|"
-        r"i am interested|i care|i love|i like|focus|what'?s new|the latest)\b"
-        r"(\s+(on|about|in|of|with|regarding|for))*\s+", re.I)),
+    (
+        "none",
+        re.compile(
+            r"^(nothing|no more|no|zero|stop( showing( me)?)?|never( show( me)?)?|don'?t show( me)?|"
+            r"do not show( me)?|hide|mute|block|skip|avoid|drop|remove|ignore|enough( of| with)?|"
+            r"(i'?m |i am )?not interested in|i (don'?t|do not) (want|need|care about)|"
+            r"(don'?t|do not) care about)\b"
+            r"(\s+(about|on|regarding|with|of|news about|stories about|anything about|more about))?\s+",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "less",
+        re.compile(
+            r"^(less|fewer|not so much|not as much|tone down|reduce|lower)\b"
+            r"(\s+(about|on|of|regarding|news about|stories about))?\s+",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "recap",
+        re.compile(
+            r"^(recap|summari[sz]e|wrap[- ]?up|roundup|round-up|digest|debrief)\b"
+            r"(\s+(of|on|about|for))?\s+",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "more",
+        re.compile(
+            r"^(more|much more|lots more|extra|follow|track|watch|keep me (posted|updated|informed)|"
+            r"update me|tell me( more)?|news|stories|anything|everything|interested|i'?m interested|"
+            r"i am interested|i care|i love|i like|focus|what'?s new|the latest)\b"
+            r"(\s+(on|about|in|of|with|regarding|for))*\s+",
+            re.IGNORECASE,
+        ),
+    ),
 ]
-_STOP = {"the", "a", "an", "of", "on", "about", "in", "and", "or", "to", "for", "me", "my", "news",
-         "stories", "story", "please", "more", "less", "some", "any", "stuff", "things", "thing"}
+_STOP = {
+    "the",
+    "a",
+    "an",
+    "of",
+    "on",
+    "about",
+    "in",
+    "and",
+    "or",
+    "to",
+    "for",
+    "me",
+    "my",
+    "news",
+    "stories",
+    "story",
+    "please",
+    "more",
+    "less",
+    "some",
+    "any",
+    "stuff",
+    "things",
+    "thing",
+}
 
 
 @dataclass(frozen=True)
@@ -68,28 +114,55 @@ def _limits(today: date, now: datetime, tz: ZoneInfo) -> list[tuple[re.Pattern[s
         return _end_of(today + timedelta(days=delta), tz)
 
     return [
-        (re.compile(r"\b(for )?today\b", re.I), lambda m: _end_of(today, tz)),
-        (re.compile(r"\b(for )?tomorrow\b", re.I), lambda m: _end_of(today + timedelta(days=1), tz)),
-        (re.compile(r"\b(for |during )?this weekend\b", re.I),
-         lambda m: _end_of(today + timedelta(days=6 - today.weekday()), tz)),
-        (re.compile(r"\b(for |during )?this week\b", re.I),
-         lambda m: _end_of(today + timedelta(days=6 - today.weekday()), tz)),
-        (re.compile(r"\b(for |during )?next week\b", re.I),
-         lambda m: _end_of(today + timedelta(days=13 - today.weekday()), tz)),
-        (re.compile(r"\b(for |during )?this month\b", re.I),
-         lambda m: _end_of(today.replace(day=calendar.monthrange(today.year, today.month)[1]), tz)),
-        (re.compile(r"\bfor (the next )?(\d{1,3}|a|an|one|two|three) (day|week|month)s?\b", re.I),
-         lambda m: now + _span(m.group(2), m.group(3))),
-        (re.compile(r"\buntil (\d{4}-\d{2}-\d{2})\b", re.I),
-         lambda m: _end_of(date.fromisoformat(m.group(1)), tz)),
-        (re.compile(r"\buntil (monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I),
-         lambda m: weekday(m.group(1))),
+        (re.compile(r"\b(for )?today\b", re.IGNORECASE), lambda m: _end_of(today, tz)),
+        (
+            re.compile(r"\b(for )?tomorrow\b", re.IGNORECASE),
+            lambda m: _end_of(today + timedelta(days=1), tz),
+        ),
+        (
+            re.compile(r"\b(for |during )?this weekend\b", re.IGNORECASE),
+            lambda m: _end_of(today + timedelta(days=6 - today.weekday()), tz),
+        ),
+        (
+            re.compile(r"\b(for |during )?this week\b", re.IGNORECASE),
+            lambda m: _end_of(today + timedelta(days=6 - today.weekday()), tz),
+        ),
+        (
+            re.compile(r"\b(for |during )?next week\b", re.IGNORECASE),
+            lambda m: _end_of(today + timedelta(days=13 - today.weekday()), tz),
+        ),
+        (
+            re.compile(r"\b(for |during )?this month\b", re.IGNORECASE),
+            lambda m: _end_of(
+                today.replace(day=calendar.monthrange(today.year, today.month)[1]), tz
+            ),
+        ),
+        (
+            re.compile(
+                r"\bfor (the next )?(\d{1,3}|a|an|one|two|three) (day|week|month)s?\b",
+                re.IGNORECASE,
+            ),
+            lambda m: now + _span(m.group(2), m.group(3)),
+        ),
+        (
+            re.compile(r"\buntil (\d{4}-\d{2}-\d{2})\b", re.IGNORECASE),
+            lambda m: _end_of(date.fromisoformat(m.group(1)), tz),
+        ),
+        (
+            re.compile(
+                r"\buntil (monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
+                re.IGNORECASE,
+            ),
+            lambda m: weekday(m.group(1)),
+        ),
     ]
 
 
 def _span(count: str, unit: str) -> timedelta:
     n = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3}.get(count.lower()) or int(count)
-    return {"day": timedelta(days=n), "week": timedelta(weeks=n), "month": timedelta(days=30 * n)}[unit.lower()]
+    return {"day": timedelta(days=n), "week": timedelta(weeks=n), "month": timedelta(days=30 * n)}[
+        unit.lower()
+    ]
 
 
 def parse_request(text: str, *, now: datetime, timezone: str = "UTC") -> CurateIntent:
@@ -112,7 +185,7 @@ def parse_request(text: str, *, now: datetime, timezone: str = "UTC") -> CurateI
             except ValueError:
                 raise InvalidInput(f"cannot read the date in {match.group(0)!r}") from None
             until = match.group(0).strip()
-            rest = (rest[: match.start()] + rest[match.end():]).strip(" ,")
+            rest = (rest[: match.start()] + rest[match.end() :]).strip(" ,")
             break
     previous = None
     while previous != rest:
@@ -124,15 +197,19 @@ def parse_request(text: str, *, now: datetime, timezone: str = "UTC") -> CurateI
         match = pattern.match(rest + " ")
         if match:
             action, explicit = name, True
-            rest = rest[match.end():].strip() if match.end() <= len(rest) else ""
+            rest = rest[match.end() :].strip() if match.end() <= len(rest) else ""
             break
-    topic = re.sub(r"^(the latest on|the|a|an)\s+", "", rest, flags=re.I).strip(" ,.:;!?\"'")
+    topic = re.sub(r"^(the latest on|the|a|an)\s+", "", rest, flags=re.IGNORECASE).strip(
+        " ,.:;!?\"'"
+    )
     words = [w for w in re.findall(r"[^\W_]+", topic.lower()) if w not in _STOP]
     if not words:
         raise InvalidInput(f"no topic found in {original!r}: try 'more on X' or 'nothing about Y'")
     if not explicit and not _known_words(words):
-        raise InvalidInput(f"could not understand {original!r}: try 'more on X', 'less X', "
-                           "'nothing about X' or 'recap X tomorrow'")
+        raise InvalidInput(
+            f"could not understand {original!r}: try 'more on X', 'less X', "
+            "'nothing about X' or 'recap X tomorrow'"
+        )
     if expires is not None and expires <= now:
         raise InvalidInput(f"{until!r} is already over")
     if action == "recap" and expires is None:

@@ -26,15 +26,21 @@ def export_user(store: Store, user: User, *, now: datetime) -> dict[str, Any]:
         edition = store.get_edition(user.id, day)
         if edition is not None:
             editions.append(asdict(edition))
-    return _plain({
-        "format": "aube-profile-export/1",
-        "exported_at": now,
-        "user": asdict(user),
-        "sources": sorted(s.url for s in store.list_sources() if s.id in store.user_source_ids(user.id)),
-        "interests": [asdict(i) for i in store.list_interests(user.id)],
-        "requests": [asdict(r) for r in store.list_requests(user.id, now=now, active_only=False)],
-        "imports": store.list_imports(user.id),
-        "feedback": store.feedback_log(user.id, limit=1_000_000),
-        "saved_cards": [asdict(c) for c in store.saved_cards(user.id)],
-        "editions": editions,
-    })
+    return _plain(
+        {
+            "format": "aube-profile-export/1",
+            "exported_at": now,
+            "user": asdict(user),
+            "sources": sorted(
+                s.url for s in store.list_sources() if s.id in store.user_source_ids(user.id)
+            ),
+            "interests": [asdict(i) for i in store.list_interests(user.id)],
+            "requests": [
+                asdict(r) for r in store.list_requests(user.id, now=now, active_only=False)
+            ],
+            "imports": store.list_imports(user.id),
+            "feedback": store.feedback_log(user.id, limit=1_000_000),
+            "saved_cards": [asdict(c) for c in store.saved_cards(user.id)],
+            "editions": editions,
+        }
+    )

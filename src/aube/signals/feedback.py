@@ -33,8 +33,12 @@ class FeedbackIntents:
     card_flags: dict[str, object] = field(default_factory=dict)
     reweight: dict[int, float] = field(default_factory=dict)  # interest id → new weight
     move: dict[int, np.ndarray] = field(default_factory=dict)  # interest id → new vector
-    evidence_for: list[int] = field(default_factory=list)  # interests that get this card as evidence
-    create: list[tuple[str, int, float, np.ndarray]] = field(default_factory=list)  # label, sign, weight, vector
+    evidence_for: list[int] = field(
+        default_factory=list
+    )  # interests that get this card as evidence
+    create: list[tuple[str, int, float, np.ndarray]] = field(
+        default_factory=list
+    )  # label, sign, weight, vector
 
 
 def _closest(vector: np.ndarray, interests: list[InterestView], sign: int) -> InterestView | None:
@@ -51,8 +55,9 @@ def _blend(old: np.ndarray, new: np.ndarray, share: float) -> np.ndarray:
     return v / n if n else old
 
 
-def decide(action: str, card: Card, vector: np.ndarray | None,
-           interests: list[InterestView]) -> FeedbackIntents:
+def decide(
+    action: str, card: Card, vector: np.ndarray | None, interests: list[InterestView]
+) -> FeedbackIntents:
     out = FeedbackIntents()
     origin = next((i for i in interests if i.id == card.interest_id), None)
     if action in ("up", "down", "less"):
@@ -67,7 +72,9 @@ def decide(action: str, card: Card, vector: np.ndarray | None,
         return out
     topic = card.headline
     if action == "up":
-        target = origin if origin is not None and origin.sign > 0 else _closest(vector, interests, 1)
+        target = (
+            origin if origin is not None and origin.sign > 0 else _closest(vector, interests, 1)
+        )
         if target is None:
             out.create.append((topic, 1, 1.0, vector))
         elif not target.edited:

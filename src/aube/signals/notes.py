@@ -13,7 +13,9 @@ SUFFIXES = (".md", ".markdown", ".txt")
 MAX_TEXT = 4000
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
-_DATE_LINE = re.compile(r"^(?:date|created)\s*:\s*['\"]?(\d{4}-\d{2}-\d{2})", re.MULTILINE | re.IGNORECASE)
+_DATE_LINE = re.compile(
+    r"^(?:date|created)\s*:\s*['\"]?(\d{4}-\d{2}-\d{2})", re.MULTILINE | re.IGNORECASE
+)
 _MARKUP = [
     (re.compile(r"```.*?```", re.DOTALL), " "),  # code blocks say little about interests
     (re.compile(r"!\[[^\]]*\]\([^)]*\)"), " "),  # images
@@ -25,7 +27,9 @@ _MARKUP = [
 ]
 
 
-def parse_notes(files: dict[str, bytes], *, name: str, now: datetime) -> tuple[list[Document], list[str]]:
+def parse_notes(
+    files: dict[str, bytes], *, name: str, now: datetime
+) -> tuple[list[Document], list[str]]:
     """Documents from (path → bytes); returns (documents, why each skipped file was skipped)."""
     documents: list[Document] = []
     skipped: list[str] = []
@@ -43,10 +47,12 @@ def parse_notes(files: dict[str, bytes], *, name: str, now: datetime) -> tuple[l
             when = _DATE_LINE.search(match.group(1))
             if when:
                 try:
-                    at = datetime.combine(date.fromisoformat(when.group(1)), datetime.min.time(), UTC)
+                    at = datetime.combine(
+                        date.fromisoformat(when.group(1)), datetime.min.time(), UTC
+                    )
                 except ValueError:
                     pass
-            text = text[match.end():]
+            text = text[match.end() :]
         heading = _HEADING.search(text)
         title = heading.group(1).strip() if heading else Path(path).stem.replace("_", " ")
         body = text
@@ -80,6 +86,8 @@ def read_notes_source(path: Path) -> dict[str, bytes]:
         if file.is_file() and file.suffix.lower() in SUFFIXES:
             total += file.stat().st_size
             if total > MAX_IMPORT_BYTES:
-                raise InvalidInput(f"{path} holds more than {MAX_IMPORT_BYTES // 2**20} MB of notes")
+                raise InvalidInput(
+                    f"{path} holds more than {MAX_IMPORT_BYTES // 2**20} MB of notes"
+                )
             files[str(file.relative_to(path))] = file.read_bytes()
     return files

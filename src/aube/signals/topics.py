@@ -37,13 +37,19 @@ def group(vectors: np.ndarray, distance: float = TOPIC_DISTANCE) -> np.ndarray:
         return np.zeros(1, dtype=int)
     from sklearn.cluster import AgglomerativeClustering
 
-    model = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
-                                    distance_threshold=distance)
+    model = AgglomerativeClustering(
+        n_clusters=None, metric="cosine", linkage="average", distance_threshold=distance
+    )
     return model.fit_predict(vectors)
 
 
 def interests_from_documents(
-    documents: Sequence[Document], embedder: Embedder, *, origin: str, kind: str, now: datetime,
+    documents: Sequence[Document],
+    embedder: Embedder,
+    *,
+    origin: str,
+    kind: str,
+    now: datetime,
 ) -> list[NewInterest]:
     """At most MAX_TOPICS interests, strongest first."""
     if not documents:
@@ -55,17 +61,31 @@ def interests_from_documents(
         members = [i for i in np.flatnonzero(labels == label)]
         centroid = unit(vectors[members].mean(axis=0))
         central = max(members, key=lambda i: float(vectors[i] @ centroid))
-        freshness = [0.5 ** (max((now - documents[i].at).days, 0) / HALF_LIFE_DAYS) for i in members]
+        freshness = [
+            0.5 ** (max((now - documents[i].at).days, 0) / HALF_LIFE_DAYS) for i in members
+        ]
         # Many documents count, with diminishing returns; recent ones count more.
         weight = min(3.0, 0.6 + 0.4 * math.log2(1 + sum(freshness)))
         evidence = [
-            NewEvidence(kind=kind, ref=documents[i].ref, text=documents[i].text[:300],
-                        at=documents[i].at, weight=1.0)
+            NewEvidence(
+                kind=kind,
+                ref=documents[i].ref,
+                text=documents[i].text[:300],
+                at=documents[i].at,
+                weight=1.0,
+            )
             for i in sorted(members, key=lambda i: documents[i].at, reverse=True)
         ]
-        interests.append(NewInterest(label=_label(documents[central].title), vector=centroid,
-                                     model=embedder.name, origin=origin, weight=round(weight, 3),
-                                     evidence=evidence))
+        interests.append(
+            NewInterest(
+                label=_label(documents[central].title),
+                vector=centroid,
+                model=embedder.name,
+                origin=origin,
+                weight=round(weight, 3),
+                evidence=evidence,
+            )
+        )
     interests.sort(key=lambda i: (-i.weight, i.label))
     return interests[:MAX_TOPICS]
 

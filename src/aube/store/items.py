@@ -92,8 +92,9 @@ class ItemsMixin(StoreBase):
         found: set[str] = set()
         with self.engine.connect() as conn:
             for part in chunks(sorted(set(guids))):
-                query = select(items.c.guid).where(items.c.source_id == source_id,
-                                                   items.c.guid.in_(part))
+                query = select(items.c.guid).where(
+                    items.c.source_id == source_id, items.c.guid.in_(part)
+                )
                 found.update(conn.execute(query).scalars())
         return found
 
@@ -143,8 +144,18 @@ class ItemsMixin(StoreBase):
             return self.get_items(list(ids))
 
 
-_UPDATABLE = {"url", "title", "summary", "text", "html", "author", "content_hash", "lang",
-              "full_text_extracted", "fetched_at"}
+_UPDATABLE = {
+    "url",
+    "title",
+    "summary",
+    "text",
+    "html",
+    "author",
+    "content_hash",
+    "lang",
+    "full_text_extracted",
+    "fetched_at",
+}
 
 
 def _row(n: NewItem) -> dict[str, object]:

@@ -51,7 +51,8 @@ class LedgerMixin(StoreBase):
         """Tokens (prompt + completion), seconds and calls recorded since ``since``."""
         query = select(
             func.coalesce(func.sum(llm_calls.c.prompt_tokens + llm_calls.c.completion_tokens), 0),
-            func.coalesce(func.sum(llm_calls.c.seconds), 0.0), func.count(),
+            func.coalesce(func.sum(llm_calls.c.seconds), 0.0),
+            func.count(),
         ).where(llm_calls.c.at >= since)
         if stage is not None:
             query = query.where(llm_calls.c.stage == stage)
@@ -62,9 +63,14 @@ class LedgerMixin(StoreBase):
     def llm_spent_by_user(self, user_ids: Sequence[int], *, since: datetime) -> dict[int, int]:
         """Tokens of each user's per-user calls since ``since``."""
         found: dict[int, int] = {}
-        query = select(llm_calls.c.user_id,
-                       func.sum(llm_calls.c.prompt_tokens + llm_calls.c.completion_tokens)).where(
-            llm_calls.c.at >= since).group_by(llm_calls.c.user_id)
+        query = (
+            select(
+                llm_calls.c.user_id,
+                func.sum(llm_calls.c.prompt_tokens + llm_calls.c.completion_tokens),
+            )
+            .where(llm_calls.c.at >= since)
+            .group_by(llm_calls.c.user_id)
+        )
         with self.engine.connect() as conn:
             for part in chunks(list(user_ids)):
                 for uid, tokens in conn.execute(query.where(llm_calls.c.user_id.in_(part))):
@@ -74,22 +80,39 @@ class LedgerMixin(StoreBase):
     def llm_days(self, *, limit: int = 30) -> list[str]:
         """Days with model calls, newest first."""
         with self.engine.connect() as conn:
-            return list(conn.execute(select(llm_calls.c.day).group_by(llm_calls.c.day).order_by(
-                llm_calls.c.day.desc()).limit(limit)).scalars())
+            return list(
+                conn.execute(
+                    select(llm_calls.c.day)
+                    .group_by(llm_calls.c.day)
+                    .order_by(llm_calls.c.day.desc())
+                    .limit(limit)
+                ).scalars()
+            )
 
     def llm_usage(self, day: str) -> list[dict[str, Any]]:
         """The day's calls summed by stage, purpose, story, user, edition, backend and model."""
-        keys = (llm_calls.c.stage, llm_calls.c.purpose, llm_calls.c.story_id, llm_calls.c.user_id,
-                llm_calls.c.edition_id, llm_calls.c.backend, llm_calls.c.model)
-        query = select(
-            *keys,
-            func.count().label("calls"),
-            func.sum(llm_calls.c.prompt_tokens).label("prompt_tokens"),
-            func.sum(llm_calls.c.completion_tokens).label("completion_tokens"),
-            func.sum(llm_calls.c.cached_tokens).label("cached_tokens"),
-            func.sum(llm_calls.c.seconds).label("seconds"),
-            func.sum(case((llm_calls.c.ok.is_(False), 1), else_=0)).label("failed"),
-        ).where(llm_calls.c.day == day).group_by(*keys)
+        keys = (
+            llm_calls.c.stage,
+            llm_calls.c.purpose,
+            llm_calls.c.story_id,
+            llm_calls.c.user_id,
+            llm_calls.c.edition_id,
+            llm_calls.c.backend,
+            llm_calls.c.model,
+        )
+        query = (
+            select(
+                *keys,
+                func.count().label("calls"),
+                func.sum(llm_calls.c.prompt_tokens).label("prompt_tokens"),
+                func.sum(llm_calls.c.completion_tokens).label("completion_tokens"),
+                func.sum(llm_calls.c.cached_tokens).label("cached_tokens"),
+                func.sum(llm_calls.c.seconds).label("seconds"),
+                func.sum(case((llm_calls.c.ok.is_(False), 1), else_=0)).label("failed"),
+            )
+            .where(llm_calls.c.day == day)
+            .group_by(*keys)
+        )
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
@@ -100,10 +123,12 @@ class LedgerMixin(StoreBase):
         found: dict[int, list[Card]] = defaultdict(list)
         with self.engine.connect() as conn:
             for part in chunks(list(edition_ids)):
-                rows = conn.execute(select(cards, editions.c.date).join(
-                    editions, editions.c.id == cards.c.edition_id).where(
-                    cards.c.edition_id.in_(part), cards.c.position >= 0).order_by(
-                    cards.c.edition_id, cards.c.position))
+                rows = conn.execute(
+                    select(cards, editions.c.date)
+                    .join(editions, editions.c.id == cards.c.edition_id)
+                    .where(cards.c.edition_id.in_(part), cards.c.position >= 0)
+                    .order_by(cards.c.edition_id, cards.c.position)
+                )
                 for row in rows:
                     found[row.edition_id].append(_card(row, row.date))
         return dict(found)
@@ -114,9 +139,12 @@ class LedgerMixin(StoreBase):
         found: dict[tuple[int, int, str], str] = {}
         with self.engine.connect() as conn:
             for part in chunks(sorted(set(story_ids))):
-                query = select(cards.c.story_id, cards.c.story_version, cards.c.interest_label,
-                               cards.c.personal_line).where(
-                    cards.c.story_id.in_(part), cards.c.personal_line != "")
+                query = select(
+                    cards.c.story_id,
+                    cards.c.story_version,
+                    cards.c.interest_label,
+                    cards.c.personal_line,
+                ).where(cards.c.story_id.in_(part), cards.c.personal_line != "")
                 for sid, version, label, line in conn.execute(query):
                     found.setdefault((sid, version, label.strip().lower()), line)
         return found
@@ -126,4 +154,3 @@ class LedgerMixin(StoreBase):
         with self.transaction() as conn:
             for card_id, line in lines.items():
                 conn.execute(update(cards).where(cards.c.id == card_id).values(personal_line=line))
-

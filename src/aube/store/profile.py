@@ -78,23 +78,46 @@ class ProfileMixin(StoreBase):
 
     def find_import(self, user_id: int, content_hash: str) -> int | None:
         with self.engine.connect() as conn:
-            return conn.execute(select(imports.c.id).where(
-                imports.c.user_id == user_id, imports.c.content_hash == content_hash)).scalar()
+            return conn.execute(
+                select(imports.c.id).where(
+                    imports.c.user_id == user_id, imports.c.content_hash == content_hash
+                )
+            ).scalar()
 
     def list_imports(self, user_id: int) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
-            return [row_dict(r) for r in conn.execute(
-                select(imports).where(imports.c.user_id == user_id).order_by(imports.c.id))]
+            return [
+                row_dict(r)
+                for r in conn.execute(
+                    select(imports).where(imports.c.user_id == user_id).order_by(imports.c.id)
+                )
+            ]
 
     def save_import(
-        self, user_id: int, *, kind: str, name: str, content_hash: str, now: datetime,
-        stats: dict[str, Any], new_interests: Sequence[NewInterest],
+        self,
+        user_id: int,
+        *,
+        kind: str,
+        name: str,
+        content_hash: str,
+        now: datetime,
+        stats: dict[str, Any],
+        new_interests: Sequence[NewInterest],
     ) -> int:
         """Record an import and everything it contributed, all or nothing."""
         with self.transaction() as conn:
-            import_id = int(conn.execute(insert(imports).values(
-                user_id=user_id, kind=kind, name=name, content_hash=content_hash, created_at=now,
-                stats=stats)).inserted_primary_key[0])
+            import_id = int(
+                conn.execute(
+                    insert(imports).values(
+                        user_id=user_id,
+                        kind=kind,
+                        name=name,
+                        content_hash=content_hash,
+                        created_at=now,
+                        stats=stats,
+                    )
+                ).inserted_primary_key[0]
+            )
             for new in new_interests:
                 self._insert_interest(conn, user_id, new, now=now, import_id=import_id)
         return import_id
@@ -103,44 +126,94 @@ class ProfileMixin(StoreBase):
         """Remove an import and what it contributed; interests also backed by other evidence
         stay, with that evidence only. Returns the number of interests removed."""
         with self.transaction() as conn:
-            owner = conn.execute(select(imports.c.user_id).where(imports.c.id == import_id)).scalar()
+            owner = conn.execute(
+                select(imports.c.user_id).where(imports.c.id == import_id)
+            ).scalar()
             if owner != user_id:
                 raise NotFound(f"no import {import_id} for this user")
-            touched = set(conn.execute(select(evidence.c.interest_id).where(
-                evidence.c.import_id == import_id)).scalars())
-            touched |= set(conn.execute(select(interests.c.id).where(
-                interests.c.import_id == import_id)).scalars())
+            touched = set(
+                conn.execute(
+                    select(evidence.c.interest_id).where(evidence.c.import_id == import_id)
+                ).scalars()
+            )
+            touched |= set(
+                conn.execute(
+                    select(interests.c.id).where(interests.c.import_id == import_id)
+                ).scalars()
+            )
             conn.execute(delete(evidence).where(evidence.c.import_id == import_id))
-            still = set(conn.execute(select(evidence.c.interest_id).where(
-                evidence.c.interest_id.in_(sorted(touched)))).scalars()) if touched else set()
+            still = (
+                set(
+                    conn.execute(
+                        select(evidence.c.interest_id).where(
+                            evidence.c.interest_id.in_(sorted(touched))
+                        )
+                    ).scalars()
+                )
+                if touched
+                else set()
+            )
             gone = sorted(touched - still)
             if gone:
                 conn.execute(delete(interests).where(interests.c.id.in_(gone)))
-            conn.execute(update(interests).where(interests.c.import_id == import_id)
-                         .values(import_id=None))
+            conn.execute(
+                update(interests).where(interests.c.import_id == import_id).values(import_id=None)
+            )
             conn.execute(delete(imports).where(imports.c.id == import_id))
         return len(gone)
 
     # -- interests
 
     def _insert_interest(
-        self, conn: Connection, user_id: int, new: NewInterest, *, now: datetime,
+        self,
+        conn: Connection,
+        user_id: int,
+        new: NewInterest,
+        *,
+        now: datetime,
         import_id: int | None = None,
     ) -> int:
         if not new.label.strip():
             raise InvalidInput("an interest needs a label")
         last = max((e.at for e in new.evidence), default=now)
-        interest_id = int(conn.execute(insert(interests).values(
-            user_id=user_id, label=new.label.strip()[:200], sign=1 if new.sign >= 0 else -1,
-            weight=float(new.weight), hard=new.hard, origin=new.origin, model=new.model,
-            vector=to_blob(new.vector), import_id=import_id, request_id=new.request_id,
-            created_at=now, updated_at=now, last_evidence_at=last, expires_at=new.expires_at,
-            edited=False)).inserted_primary_key[0])
+        interest_id = int(
+            conn.execute(
+                insert(interests).values(
+                    user_id=user_id,
+                    label=new.label.strip()[:200],
+                    sign=1 if new.sign >= 0 else -1,
+                    weight=float(new.weight),
+                    hard=new.hard,
+                    origin=new.origin,
+                    model=new.model,
+                    vector=to_blob(new.vector),
+                    import_id=import_id,
+                    request_id=new.request_id,
+                    created_at=now,
+                    updated_at=now,
+                    last_evidence_at=last,
+                    expires_at=new.expires_at,
+                    edited=False,
+                )
+            ).inserted_primary_key[0]
+        )
         if new.evidence:
-            conn.execute(insert(evidence), [
-                {"user_id": user_id, "interest_id": interest_id, "kind": e.kind, "ref": e.ref[:500],
-                 "text": e.text[:2000], "at": e.at, "weight": e.weight, "import_id": import_id}
-                for e in new.evidence])
+            conn.execute(
+                insert(evidence),
+                [
+                    {
+                        "user_id": user_id,
+                        "interest_id": interest_id,
+                        "kind": e.kind,
+                        "ref": e.ref[:500],
+                        "text": e.text[:2000],
+                        "at": e.at,
+                        "weight": e.weight,
+                        "import_id": import_id,
+                    }
+                    for e in new.evidence
+                ],
+            )
         return interest_id
 
     def add_interest(self, user_id: int, new: NewInterest, *, now: datetime) -> int:
@@ -153,8 +226,14 @@ class ProfileMixin(StoreBase):
             return [self._insert_interest(conn, uid, interest, now=now) for uid, interest in new]
 
     def add_evidence(
-        self, interest_id: int, user_id: int, ev: NewEvidence, *, now: datetime,
-        weight: float | None = None, vector: np.ndarray | None = None,
+        self,
+        interest_id: int,
+        user_id: int,
+        ev: NewEvidence,
+        *,
+        now: datetime,
+        weight: float | None = None,
+        vector: np.ndarray | None = None,
     ) -> None:
         """More evidence for an interest; optionally a new weight and (moved) vector."""
         values: dict[str, Any] = {"updated_at": now, "last_evidence_at": ev.at}
@@ -163,13 +242,22 @@ class ProfileMixin(StoreBase):
         if vector is not None:
             values["vector"] = to_blob(vector)
         with self.transaction() as conn:
-            conn.execute(insert(evidence).values(
-                user_id=user_id, interest_id=interest_id, kind=ev.kind, ref=ev.ref[:500],
-                text=ev.text[:2000], at=ev.at, weight=ev.weight))
+            conn.execute(
+                insert(evidence).values(
+                    user_id=user_id,
+                    interest_id=interest_id,
+                    kind=ev.kind,
+                    ref=ev.ref[:500],
+                    text=ev.text[:2000],
+                    at=ev.at,
+                    weight=ev.weight,
+                )
+            )
             conn.execute(update(interests).where(interests.c.id == interest_id).values(**values))
 
-    def list_interests(self, user_id: int, *, now: datetime | None = None,
-                       with_evidence: bool = True) -> list[Interest]:
+    def list_interests(
+        self, user_id: int, *, now: datetime | None = None, with_evidence: bool = True
+    ) -> list[Interest]:
         """The user's interests (live ones only when ``now`` is given), strongest first."""
         query = select(interests).where(interests.c.user_id == user_id)
         if now is not None:
@@ -180,8 +268,11 @@ class ProfileMixin(StoreBase):
             ev: dict[int, list[Evidence]] = defaultdict(list)
             if with_evidence and rows:
                 for part in chunks([r.id for r in rows]):
-                    for e in conn.execute(select(evidence).where(evidence.c.interest_id.in_(part))
-                                          .order_by(evidence.c.at.desc())):
+                    for e in conn.execute(
+                        select(evidence)
+                        .where(evidence.c.interest_id.in_(part))
+                        .order_by(evidence.c.at.desc())
+                    ):
                         ev[e.interest_id].append(_evidence(e))
         return [_interest(r, ev.get(r.id, ())) for r in rows]
 
@@ -193,12 +284,16 @@ class ProfileMixin(StoreBase):
 
     def interest_vector(self, interest_id: int) -> np.ndarray:
         with self.engine.connect() as conn:
-            blob = conn.execute(select(interests.c.vector).where(interests.c.id == interest_id)).scalar()
+            blob = conn.execute(
+                select(interests.c.vector).where(interests.c.id == interest_id)
+            ).scalar()
         if blob is None:
             raise NotFound(f"no interest {interest_id}")
         return from_blob(blob)
 
-    def edit_interest(self, user_id: int, interest_id: int, *, now: datetime, **values: Any) -> Interest:
+    def edit_interest(
+        self, user_id: int, interest_id: int, *, now: datetime, **values: Any
+    ) -> Interest:
         """Rename, reweight, flip or expire an interest; marks it as edited by the person."""
         bad = set(values) - _EDITABLE
         if bad:
@@ -208,39 +303,67 @@ class ProfileMixin(StoreBase):
         if "label" in values and not str(values["label"]).strip():
             raise InvalidInput("an interest's label cannot be empty")
         with self.transaction() as conn:
-            done = conn.execute(update(interests).where(
-                interests.c.id == interest_id, interests.c.user_id == user_id
-            ).values(**values, edited=True, updated_at=now))
+            done = conn.execute(
+                update(interests)
+                .where(interests.c.id == interest_id, interests.c.user_id == user_id)
+                .values(**values, edited=True, updated_at=now)
+            )
         if done.rowcount == 0:
             raise NotFound(f"no interest {interest_id} for this user")
         return self.get_interest(user_id, interest_id)
 
-    def learn_interest(self, user_id: int, interest_id: int, *, weight: float,
-                       vector: np.ndarray | None, now: datetime) -> None:
+    def learn_interest(
+        self,
+        user_id: int,
+        interest_id: int,
+        *,
+        weight: float,
+        vector: np.ndarray | None,
+        now: datetime,
+    ) -> None:
         """Feedback moved an interest (learning never overrides what the person edited)."""
         values: dict[str, Any] = {"weight": float(weight), "updated_at": now}
         if vector is not None:
             values["vector"] = to_blob(vector)
         with self.transaction() as conn:
-            conn.execute(update(interests).where(
-                interests.c.id == interest_id, interests.c.user_id == user_id,
-                interests.c.edited.is_(False)).values(**values))
+            conn.execute(
+                update(interests)
+                .where(
+                    interests.c.id == interest_id,
+                    interests.c.user_id == user_id,
+                    interests.c.edited.is_(False),
+                )
+                .values(**values)
+            )
 
     def delete_interest(self, user_id: int, interest_id: int) -> None:
         with self.transaction() as conn:
-            done = conn.execute(delete(interests).where(
-                interests.c.id == interest_id, interests.c.user_id == user_id))
+            done = conn.execute(
+                delete(interests).where(
+                    interests.c.id == interest_id, interests.c.user_id == user_id
+                )
+            )
         if done.rowcount == 0:
             raise NotFound(f"no interest {interest_id} for this user")
 
-    def interest_vectors(self, user_ids: Sequence[int] | None, *, now: datetime,
-                         model: str) -> InterestVectors:
+    def interest_vectors(
+        self, user_ids: Sequence[int] | None, *, now: datetime, model: str
+    ) -> InterestVectors:
         """Every live interest of these users (all users when None), sorted by user."""
-        query = select(interests.c.id, interests.c.user_id, interests.c.vector, interests.c.weight,
-                       interests.c.sign, interests.c.hard, interests.c.label, interests.c.origin,
-                       interests.c.last_evidence_at).where(
+        query = select(
+            interests.c.id,
+            interests.c.user_id,
+            interests.c.vector,
+            interests.c.weight,
+            interests.c.sign,
+            interests.c.hard,
+            interests.c.label,
+            interests.c.origin,
+            interests.c.last_evidence_at,
+        ).where(
             interests.c.model == model,
-            or_(interests.c.expires_at.is_(None), interests.c.expires_at > now))
+            or_(interests.c.expires_at.is_(None), interests.c.expires_at > now),
+        )
         rows: list[Any] = []
         with self.engine.connect() as conn:
             if user_ids is None:
@@ -260,7 +383,8 @@ class ProfileMixin(StoreBase):
             weights=np.array([r.weight for r in rows], dtype=np.float32),
             signs=np.array([r.sign for r in rows], dtype=np.int8),
             hard=np.array([r.hard for r in rows], dtype=bool),
-            labels=[r.label for r in rows], origins=[r.origin for r in rows],
+            labels=[r.label for r in rows],
+            origins=[r.origin for r in rows],
             last_evidence_at=[r.last_evidence_at for r in rows],
         )
 
@@ -270,17 +394,34 @@ class ProfileMixin(StoreBase):
         found: dict[int, dict[str, Any]] = {}
         with self.engine.connect() as conn:
             for part in chunks(sorted(set(ids))):
-                for r in conn.execute(select(interests.c.id, interests.c.label, interests.c.origin,
-                                             interests.c.sign, curate_requests.c.text,
-                                             curate_requests.c.created_at).outerjoin(
-                        curate_requests, curate_requests.c.id == interests.c.request_id).where(
-                        interests.c.id.in_(part))):
-                    found[r.id] = {"label": r.label, "origin": r.origin, "sign": r.sign,
-                                   "request": r.text, "requested_at": r.created_at,
-                                   "evidence": 0, "latest_ref": "", "latest_at": None,
-                                   "latest_kind": ""}
-                for e in conn.execute(select(evidence.c.interest_id, evidence.c.kind, evidence.c.ref,
-                                             evidence.c.at).where(evidence.c.interest_id.in_(part))):
+                for r in conn.execute(
+                    select(
+                        interests.c.id,
+                        interests.c.label,
+                        interests.c.origin,
+                        interests.c.sign,
+                        curate_requests.c.text,
+                        curate_requests.c.created_at,
+                    )
+                    .outerjoin(curate_requests, curate_requests.c.id == interests.c.request_id)
+                    .where(interests.c.id.in_(part))
+                ):
+                    found[r.id] = {
+                        "label": r.label,
+                        "origin": r.origin,
+                        "sign": r.sign,
+                        "request": r.text,
+                        "requested_at": r.created_at,
+                        "evidence": 0,
+                        "latest_ref": "",
+                        "latest_at": None,
+                        "latest_kind": "",
+                    }
+                for e in conn.execute(
+                    select(
+                        evidence.c.interest_id, evidence.c.kind, evidence.c.ref, evidence.c.at
+                    ).where(evidence.c.interest_id.in_(part))
+                ):
                     d = found.get(e.interest_id)
                     if d is None:
                         continue
@@ -291,28 +432,55 @@ class ProfileMixin(StoreBase):
 
     # -- curate requests
 
-    def add_request(self, user_id: int, *, text: str, action: str, topic: str, now: datetime,
-                    expires_at: datetime | None, new_interest: NewInterest | None) -> int:
+    def add_request(
+        self,
+        user_id: int,
+        *,
+        text: str,
+        action: str,
+        topic: str,
+        now: datetime,
+        expires_at: datetime | None,
+        new_interest: NewInterest | None,
+    ) -> int:
         with self.transaction() as conn:
-            request_id = int(conn.execute(insert(curate_requests).values(
-                user_id=user_id, text=text, action=action, topic=topic, created_at=now,
-                expires_at=expires_at, status="active")).inserted_primary_key[0])
+            request_id = int(
+                conn.execute(
+                    insert(curate_requests).values(
+                        user_id=user_id,
+                        text=text,
+                        action=action,
+                        topic=topic,
+                        created_at=now,
+                        expires_at=expires_at,
+                        status="active",
+                    )
+                ).inserted_primary_key[0]
+            )
             if new_interest is not None:
                 new_interest.request_id = request_id
                 self._insert_interest(conn, user_id, new_interest, now=now)
         return request_id
 
-    def list_requests(self, user_id: int, *, now: datetime, active_only: bool = True) -> list[CurateRequest]:
+    def list_requests(
+        self, user_id: int, *, now: datetime, active_only: bool = True
+    ) -> list[CurateRequest]:
         query = select(curate_requests).where(curate_requests.c.user_id == user_id)
         if active_only:
-            query = query.where(curate_requests.c.status == "active", or_(
-                curate_requests.c.expires_at.is_(None), curate_requests.c.expires_at > now))
+            query = query.where(
+                curate_requests.c.status == "active",
+                or_(curate_requests.c.expires_at.is_(None), curate_requests.c.expires_at > now),
+            )
         with self.engine.connect() as conn:
             rows = conn.execute(query.order_by(curate_requests.c.id.desc())).all()
         result = []
         for r in rows:
             data = row_dict(r)
-            if data["status"] == "active" and data["expires_at"] is not None and data["expires_at"] <= now:
+            if (
+                data["status"] == "active"
+                and data["expires_at"] is not None
+                and data["expires_at"] <= now
+            ):
                 data["status"] = "expired"
             result.append(CurateRequest(**data))
         return result
@@ -320,10 +488,15 @@ class ProfileMixin(StoreBase):
     def remove_request(self, user_id: int, request_id: int) -> None:
         """Withdraw a request: it stops acting at once (its interest goes with it)."""
         with self.transaction() as conn:
-            done = conn.execute(update(curate_requests).where(
-                curate_requests.c.id == request_id, curate_requests.c.user_id == user_id
-            ).values(status="removed"))
+            done = conn.execute(
+                update(curate_requests)
+                .where(curate_requests.c.id == request_id, curate_requests.c.user_id == user_id)
+                .values(status="removed")
+            )
             if done.rowcount == 0:
                 raise NotFound(f"no request {request_id} for this user")
-            conn.execute(delete(interests).where(and_(
-                interests.c.request_id == request_id, interests.c.user_id == user_id)))
+            conn.execute(
+                delete(interests).where(
+                    and_(interests.c.request_id == request_id, interests.c.user_id == user_id)
+                )
+            )

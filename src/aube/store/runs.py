@@ -25,7 +25,10 @@ class RunsMixin(StoreBase):
             return int(
                 conn.execute(
                     insert(runs).values(
-                        job=job, started_at=now, status="running", counts={},
+                        job=job,
+                        started_at=now,
+                        status="running",
+                        counts={},
                         params={k: str(v) for k, v in (params or {}).items()},
                     )
                 ).inserted_primary_key[0]

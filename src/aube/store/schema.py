@@ -23,8 +23,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    true,
 )
-from sqlalchemy import true
 from sqlalchemy.types import TypeDecorator
 
 metadata = MetaData(

@@ -18,7 +18,12 @@ def _source(row: object) -> Source:
 
 class SourcesMixin(StoreBase):
     def add_source(
-        self, url: str, *, now: datetime, title: str = "", full_text: FullText = "auto",
+        self,
+        url: str,
+        *,
+        now: datetime,
+        title: str = "",
+        full_text: FullText = "auto",
         is_default: bool = True,
     ) -> tuple[Source, bool]:
         """Add a feed; returns (source, created). An existing URL is returned unchanged.
@@ -28,15 +33,23 @@ class SourcesMixin(StoreBase):
             existing = conn.execute(select(sources).where(sources.c.url == url)).first()
             if existing is not None:
                 if is_default and not existing.is_default:
-                    conn.execute(update(sources).where(sources.c.id == existing.id)
-                                 .values(is_default=True))
+                    conn.execute(
+                        update(sources).where(sources.c.id == existing.id).values(is_default=True)
+                    )
                     self._subscribe_all(conn, existing.id, now)
-                    existing = conn.execute(select(sources).where(sources.c.id == existing.id)).one()
+                    existing = conn.execute(
+                        select(sources).where(sources.c.id == existing.id)
+                    ).one()
                 return _source(existing), False
             new_id = conn.execute(
                 insert(sources).values(
-                    url=url, title=title, full_text=full_text, enabled=True, added_at=now,
-                    error_count=0, is_default=is_default,
+                    url=url,
+                    title=title,
+                    full_text=full_text,
+                    enabled=True,
+                    added_at=now,
+                    error_count=0,
+                    is_default=is_default,
                 )
             ).inserted_primary_key[0]
             if is_default:
@@ -45,10 +58,16 @@ class SourcesMixin(StoreBase):
 
     @staticmethod
     def _subscribe_all(conn: Connection, source_id: int, now: datetime) -> None:
-        have = set(conn.execute(select(subscriptions.c.user_id).where(
-            subscriptions.c.source_id == source_id)).scalars())
-        rows = [{"user_id": u, "source_id": source_id, "added_at": now}
-                for u in conn.execute(select(users.c.id)).scalars() if u not in have]
+        have = set(
+            conn.execute(
+                select(subscriptions.c.user_id).where(subscriptions.c.source_id == source_id)
+            ).scalars()
+        )
+        rows = [
+            {"user_id": u, "source_id": source_id, "added_at": now}
+            for u in conn.execute(select(users.c.id)).scalars()
+            if u not in have
+        ]
         if rows:
             conn.execute(insert(subscriptions), rows)
 
@@ -79,7 +98,9 @@ class SourcesMixin(StoreBase):
         if bad:
             raise InvalidInput(f"cannot change source field(s): {', '.join(sorted(bad))}")
         if "full_text" in values and values["full_text"] not in ("auto", "always", "never"):
-            raise InvalidInput(f"full_text must be auto, always or never, not {values['full_text']!r}")
+            raise InvalidInput(
+                f"full_text must be auto, always or never, not {values['full_text']!r}"
+            )
         with self.transaction() as conn:
             done = conn.execute(update(sources).where(sources.c.id == source_id).values(**values))
             if done.rowcount == 0:
@@ -95,7 +116,9 @@ class SourcesMixin(StoreBase):
             touched = [
                 r[0]
                 for r in conn.execute(
-                    select(story_items.c.story_id).where(story_items.c.item_id.in_(item_ids)).distinct()
+                    select(story_items.c.story_id)
+                    .where(story_items.c.item_id.in_(item_ids))
+                    .distinct()
                 )
             ]
             conn.execute(delete(story_items).where(story_items.c.item_id.in_(item_ids)))

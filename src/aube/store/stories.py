@@ -57,8 +57,12 @@ class StoriesMixin(StoreBase):
         with self.engine.connect() as conn:
             return [
                 StoryState(
-                    story_id=r.id, first_seen=r.first_seen, last_seen=r.last_seen,
-                    centroid=from_blob(r.centroid), size=r.item_count, evidence=dict(r.evidence),
+                    story_id=r.id,
+                    first_seen=r.first_seen,
+                    last_seen=r.last_seen,
+                    centroid=from_blob(r.centroid),
+                    size=r.item_count,
+                    evidence=dict(r.evidence),
                 )
                 for r in conn.execute(query)
             ]
@@ -80,32 +84,50 @@ class StoriesMixin(StoreBase):
         with self.transaction(conn) as tx:
             ids: dict[int, int] = {}
             for state in states:
-                values = dict(
-                    first_seen=state.first_seen, last_seen=state.last_seen, updated_at=now,
-                    model=model, centroid=to_blob(state.centroid), evidence=state.evidence,
-                )
+                values = {
+                    "first_seen": state.first_seen,
+                    "last_seen": state.last_seen,
+                    "updated_at": now,
+                    "model": model,
+                    "centroid": to_blob(state.centroid),
+                    "evidence": state.evidence,
+                }
                 if state.story_id < 0:
                     ids[state.story_id] = int(
                         tx.execute(
                             insert(stories).values(
-                                version=0, item_count=0, publisher_count=0, content_hash="", **values
+                                version=0,
+                                item_count=0,
+                                publisher_count=0,
+                                content_hash="",
+                                **values,
                             )
                         ).inserted_primary_key[0]
                     )
                 else:
                     ids[state.story_id] = state.story_id
-                    tx.execute(update(stories).where(stories.c.id == state.story_id).values(**values))
+                    tx.execute(
+                        update(stories).where(stories.c.id == state.story_id).values(**values)
+                    )
             grown: set[int] = set()
             rows = []
             for item_id, ref in memberships:
                 story_id = ids.get(ref, ref)
                 grown.add(story_id)
-                rows.append({"item_id": item_id, "story_id": story_id, "added_at": now, "version": 0})
-            versions = dict(
-                tx.execute(
-                    select(stories.c.id, stories.c.version).where(stories.c.id.in_(sorted(grown)))
-                ).all()
-            ) if grown else {}
+                rows.append(
+                    {"item_id": item_id, "story_id": story_id, "added_at": now, "version": 0}
+                )
+            versions = (
+                dict(
+                    tx.execute(
+                        select(stories.c.id, stories.c.version).where(
+                            stories.c.id.in_(sorted(grown))
+                        )
+                    ).all()
+                )
+                if grown
+                else {}
+            )
             for row in rows:
                 row["version"] = versions[row["story_id"]] + 1
             for part in chunks(rows, 500):
@@ -119,14 +141,21 @@ class StoriesMixin(StoreBase):
             self._recount_stories(tx, sorted(grown), now=now)
             return sorted(set(ids.values()) | grown)
 
-    def _recount_stories(self, conn: Connection, story_ids: Sequence[int], *, now: datetime) -> None:
+    def _recount_stories(
+        self, conn: Connection, story_ids: Sequence[int], *, now: datetime
+    ) -> None:
         if not story_ids:
             return
         members: dict[int, list[tuple[str, str, datetime]]] = defaultdict(list)
         for part in chunks(list(story_ids)):
             query = (
-                select(story_items.c.story_id, items.c.content_hash, sources.c.site_url,
-                       sources.c.url, items.c.published_at)
+                select(
+                    story_items.c.story_id,
+                    items.c.content_hash,
+                    sources.c.site_url,
+                    sources.c.url,
+                    items.c.published_at,
+                )
                 .join(items, items.c.id == story_items.c.item_id)
                 .join(sources, sources.c.id == items.c.source_id)
                 .where(story_items.c.story_id.in_(part))
@@ -169,7 +198,9 @@ class StoriesMixin(StoreBase):
         if until is not None:
             query = query.where(stories.c.first_seen <= until)
         query = query.order_by(
-            stories.c.publisher_count.desc(), stories.c.item_count.desc(), stories.c.last_seen.desc()
+            stories.c.publisher_count.desc(),
+            stories.c.item_count.desc(),
+            stories.c.last_seen.desc(),
         ).limit(limit)
         with self.engine.connect() as conn:
             ids = list(conn.execute(query).scalars())
@@ -188,8 +219,12 @@ class StoriesMixin(StoreBase):
         with self.engine.connect() as conn:
             for part in chunks(list(ids)):
                 query = (
-                    select(stories, summaries.c.headline, summaries.c.sentences,
-                           summaries.c.backend.label("summary_backend"))
+                    select(
+                        stories,
+                        summaries.c.headline,
+                        summaries.c.sentences,
+                        summaries.c.backend.label("summary_backend"),
+                    )
                     .outerjoin(summaries, summaries.c.key == stories.c.summary_key)
                     .where(stories.c.id.in_(part))
                 )
@@ -198,9 +233,16 @@ class StoriesMixin(StoreBase):
                 if not with_items:
                     continue
                 query = (
-                    select(story_items.c.story_id, story_items.c.added_at, items.c.id, items.c.title,
-                           items.c.url, items.c.published_at, sources.c.title.label("publisher"),
-                           sources.c.url.label("feed"))
+                    select(
+                        story_items.c.story_id,
+                        story_items.c.added_at,
+                        items.c.id,
+                        items.c.title,
+                        items.c.url,
+                        items.c.published_at,
+                        sources.c.title.label("publisher"),
+                        sources.c.url.label("feed"),
+                    )
                     .join(items, items.c.id == story_items.c.item_id)
                     .join(sources, sources.c.id == items.c.source_id)
                     .where(story_items.c.story_id.in_(part))
@@ -208,9 +250,14 @@ class StoriesMixin(StoreBase):
                 )
                 for r in conn.execute(query):
                     members[r.story_id].append(
-                        StoryItem(item_id=r.id, title=r.title, url=r.url or "",
-                                  publisher=publisher_name(r.publisher, r.feed),
-                                  published_at=r.published_at, added_at=r.added_at)
+                        StoryItem(
+                            item_id=r.id,
+                            title=r.title,
+                            url=r.url or "",
+                            publisher=publisher_name(r.publisher, r.feed),
+                            published_at=r.published_at,
+                            added_at=r.added_at,
+                        )
                     )
         result = []
         for sid in ids:
@@ -219,9 +266,13 @@ class StoriesMixin(StoreBase):
                 continue
             result.append(
                 Story(
-                    id=sid, first_seen=data["first_seen"], last_seen=data["last_seen"],
-                    updated_at=data["updated_at"], version=data["version"],
-                    item_count=data["item_count"], publisher_count=data["publisher_count"],
+                    id=sid,
+                    first_seen=data["first_seen"],
+                    last_seen=data["last_seen"],
+                    updated_at=data["updated_at"],
+                    version=data["version"],
+                    item_count=data["item_count"],
+                    publisher_count=data["publisher_count"],
                     headline=data["headline"] or "",
                     summary=" ".join(data["sentences"] or []),
                     summary_backend=data["summary_backend"] or "",
@@ -246,7 +297,9 @@ class StoriesMixin(StoreBase):
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(stories)).scalar_one())
 
-    def story_hashes(self, ids: Sequence[int] | None = None) -> dict[int, tuple[str, int, str | None]]:
+    def story_hashes(
+        self, ids: Sequence[int] | None = None
+    ) -> dict[int, tuple[str, int, str | None]]:
         """(members hash, version, current summary key) of each story (all when ``ids`` is None)."""
         cols = (stories.c.id, stories.c.content_hash, stories.c.version, stories.c.summary_key)
         found: dict[int, tuple[str, int, str | None]] = {}
@@ -258,14 +311,26 @@ class StoriesMixin(StoreBase):
                     found[r[0]] = (r[1], r[2], r[3])
         return found
 
-    def ranking_candidates(self, *, since: datetime, until: datetime, model: str) -> list[Candidate]:
+    def ranking_candidates(
+        self, *, since: datetime, until: datetime, model: str
+    ) -> list[Candidate]:
         """Stories seen in [since, until] embedded with ``model``, as ranking needs them."""
         query = (
-            select(stories.c.id, stories.c.centroid, stories.c.publisher_count, stories.c.last_seen,
-                   stories.c.version, summaries.c.headline, summaries.c.sentences)
+            select(
+                stories.c.id,
+                stories.c.centroid,
+                stories.c.publisher_count,
+                stories.c.last_seen,
+                stories.c.version,
+                summaries.c.headline,
+                summaries.c.sentences,
+            )
             .outerjoin(summaries, summaries.c.key == stories.c.summary_key)
-            .where(stories.c.last_seen >= since, stories.c.first_seen <= until,
-                   stories.c.model == model)
+            .where(
+                stories.c.last_seen >= since,
+                stories.c.first_seen <= until,
+                stories.c.model == model,
+            )
             .order_by(stories.c.id)
         )
         with self.engine.connect() as conn:
@@ -274,16 +339,22 @@ class StoriesMixin(StoreBase):
             titles: dict[int, list[str]] = defaultdict(list)
             for part in chunks([r.id for r in rows]):
                 for sid, src, title in conn.execute(
-                        select(story_items.c.story_id, items.c.source_id, items.c.title).join(
-                            items, items.c.id == story_items.c.item_id).where(
-                            story_items.c.story_id.in_(part))):
+                    select(story_items.c.story_id, items.c.source_id, items.c.title)
+                    .join(items, items.c.id == story_items.c.item_id)
+                    .where(story_items.c.story_id.in_(part))
+                ):
                     source_sets[sid].add(src)
                     titles[sid].append(title)
         return [
-            Candidate(id=r.id, vector=from_blob(r.centroid), publishers=r.publisher_count,
-                      last_seen=r.last_seen, version=r.version,
-                      sources=frozenset(source_sets[r.id]),
-                      text=" ".join([r.headline or "", *(r.sentences or []), *titles[r.id]]))
+            Candidate(
+                id=r.id,
+                vector=from_blob(r.centroid),
+                publishers=r.publisher_count,
+                last_seen=r.last_seen,
+                version=r.version,
+                sources=frozenset(source_sets[r.id]),
+                text=" ".join([r.headline or "", *(r.sentences or []), *titles[r.id]]),
+            )
             for r in rows
         ]
 
@@ -293,7 +364,9 @@ class StoriesMixin(StoreBase):
 
     def recent_story_ids(self, since: datetime) -> list[int]:
         with self.engine.connect() as conn:
-            return list(conn.execute(select(stories.c.id).where(stories.c.last_seen >= since)).scalars())
+            return list(
+                conn.execute(select(stories.c.id).where(stories.c.last_seen >= since)).scalars()
+            )
 
     def story_member_map(self, ids: Sequence[int]) -> dict[int, list[int]]:
         """Item ids of each story."""
@@ -315,8 +388,12 @@ class StoriesMixin(StoreBase):
         if row is None:
             return None
         return Summary(
-            headline=row.headline, sentences=tuple(row.sentences), key_points=tuple(row.key_points),
-            backend=row.backend, model=row.model, prompt_version=row.prompt_version,
+            headline=row.headline,
+            sentences=tuple(row.sentences),
+            key_points=tuple(row.key_points),
+            backend=row.backend,
+            model=row.model,
+            prompt_version=row.prompt_version,
         )
 
     def put_summary(
@@ -335,11 +412,17 @@ class StoriesMixin(StoreBase):
             if exists is None:
                 conn.execute(
                     insert(summaries).values(
-                        key=key, story_id=story_id, story_version=story_version,
-                        backend=summary.backend, model=summary.model,
-                        prompt_version=summary.prompt_version, headline=summary.headline,
-                        sentences=list(summary.sentences), key_points=list(summary.key_points),
-                        meta=meta or {}, created_at=now,
+                        key=key,
+                        story_id=story_id,
+                        story_version=story_version,
+                        backend=summary.backend,
+                        model=summary.model,
+                        prompt_version=summary.prompt_version,
+                        headline=summary.headline,
+                        sentences=list(summary.sentences),
+                        key_points=list(summary.key_points),
+                        meta=meta or {},
+                        created_at=now,
                     )
                 )
             conn.execute(update(stories).where(stories.c.id == story_id).values(summary_key=key))

@@ -17,8 +17,16 @@ from aube.types import User
 
 _HANDLE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-_USER_FIELDS = {"display_name", "email", "timezone", "language", "edition_size", "morning_time",
-                "is_admin", "password_hash"}
+_USER_FIELDS = {
+    "display_name",
+    "email",
+    "timezone",
+    "language",
+    "edition_size",
+    "morning_time",
+    "is_admin",
+    "password_hash",
+}
 
 
 def _user(row: object) -> User:
@@ -33,14 +41,18 @@ def check_user_fields(values: dict[str, object]) -> None:
         try:
             ZoneInfo(str(values["timezone"]))
         except (ZoneInfoNotFoundError, ValueError):
-            raise InvalidInput(f"unknown time zone {values['timezone']!r} (e.g. Europe/Paris)") from None
+            raise InvalidInput(
+                f"unknown time zone {values['timezone']!r} (e.g. Europe/Paris)"
+            ) from None
     if "edition_size" in values:
         size = values["edition_size"]
         if not isinstance(size, int) or not 1 <= size <= 20:
             raise InvalidInput(f"edition size must be a whole number from 1 to 20, not {size!r}")
     if "morning_time" in values and not _TIME.match(str(values["morning_time"])):
         raise InvalidInput(f"morning time must be HH:MM (24-hour), not {values['morning_time']!r}")
-    if "language" in values and not re.match(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$", str(values["language"])):
+    if "language" in values and not re.match(
+        r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$", str(values["language"])
+    ):
         raise InvalidInput(f"language must be a code such as en or fr, not {values['language']!r}")
     if values.get("email") is not None and "@" not in str(values["email"]):
         raise InvalidInput(f"{values['email']!r} is not an email address")
@@ -67,19 +79,27 @@ class UsersMixin(StoreBase):
             raise InvalidInput(
                 f"user name {handle!r} must be 1–64 lowercase letters, digits, '.', '_' or '-'"
             )
-        values: dict[str, object] = dict(
-            handle=handle, display_name=display_name or handle, email=email or None,
-            timezone=timezone, language=language, edition_size=edition_size,
-            morning_time=morning_time, is_admin=is_admin, password_hash=password_hash,
-            created_at=now,
-        )
+        values: dict[str, object] = {
+            "handle": handle,
+            "display_name": display_name or handle,
+            "email": email or None,
+            "timezone": timezone,
+            "language": language,
+            "edition_size": edition_size,
+            "morning_time": morning_time,
+            "is_admin": is_admin,
+            "password_hash": password_hash,
+            "created_at": now,
+        }
         check_user_fields(values)
         try:
             with self.transaction() as conn:
                 user_id = conn.execute(insert(users).values(**values)).inserted_primary_key[0]
-                defaults = conn.execute(
-                    select(sources.c.id).where(sources.c.is_default.is_(True))
-                ).scalars().all()
+                defaults = (
+                    conn.execute(select(sources.c.id).where(sources.c.is_default.is_(True)))
+                    .scalars()
+                    .all()
+                )
                 if defaults:
                     conn.execute(
                         insert(subscriptions),
@@ -87,7 +107,9 @@ class UsersMixin(StoreBase):
                     )
         except IntegrityError:
             taken = "email" if email and self._exists(users.c.email, email) else "user name"
-            raise InvalidInput(f"{taken} {email if taken == 'email' else handle!r} is taken") from None
+            raise InvalidInput(
+                f"{taken} {email if taken == 'email' else handle!r} is taken"
+            ) from None
         return self.get_user(user_id)
 
     def _exists(self, column: object, value: object) -> bool:
@@ -108,7 +130,9 @@ class UsersMixin(StoreBase):
 
     def find_user_by_email(self, email: str) -> User | None:
         with self.engine.connect() as conn:
-            row = conn.execute(select(users).where(func.lower(users.c.email) == email.lower())).first()
+            row = conn.execute(
+                select(users).where(func.lower(users.c.email) == email.lower())
+            ).first()
         return _user(row) if row else None
 
     def password_hash(self, user_id: int) -> str | None:
@@ -153,19 +177,25 @@ class UsersMixin(StoreBase):
                 )
             ).first()
             if present is None:
-                conn.execute(insert(subscriptions).values(user_id=user_id, source_id=source_id,
-                                                          added_at=now))
+                conn.execute(
+                    insert(subscriptions).values(user_id=user_id, source_id=source_id, added_at=now)
+                )
 
     def unsubscribe(self, user_id: int, source_id: int) -> None:
         with self.transaction() as conn:
-            conn.execute(delete(subscriptions).where(
-                subscriptions.c.user_id == user_id, subscriptions.c.source_id == source_id))
+            conn.execute(
+                delete(subscriptions).where(
+                    subscriptions.c.user_id == user_id, subscriptions.c.source_id == source_id
+                )
+            )
 
     def user_source_ids(self, user_id: int) -> set[int]:
         with self.engine.connect() as conn:
-            return set(conn.execute(
-                select(subscriptions.c.source_id).where(subscriptions.c.user_id == user_id)
-            ).scalars())
+            return set(
+                conn.execute(
+                    select(subscriptions.c.source_id).where(subscriptions.c.user_id == user_id)
+                ).scalars()
+            )
 
     def subscription_map(self, user_ids: Sequence[int] | None = None) -> dict[int, frozenset[int]]:
         """Each user's followed sources, for the batch edition build."""

@@ -44,8 +44,9 @@ def _builtins(register: Callable[[str, Factory], None]) -> None:
     from aube.summarize import extractive, llm  # noqa: F401  (register themselves)
 
 
-SUMMARIZERS: Registry[Factory] = Registry("summary backend", setting="summary_backend",
-                                          group="aube.summarizers", builtins=_builtins)
+SUMMARIZERS: Registry[Factory] = Registry(
+    "summary backend", setting="summary_backend", group="aube.summarizers", builtins=_builtins
+)
 
 
 def register_summarizer(name: str, factory: Factory) -> None:

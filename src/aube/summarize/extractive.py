@@ -62,7 +62,9 @@ class ExtractiveSummarizer:
         matrix = None
         if any(t.strip() for t in texts):
             # One vocabulary for the whole batch: IDF then reflects the night's news.
-            vectorizer = TfidfVectorizer(sublinear_tf=True, min_df=1, token_pattern=r"(?u)\b\w\w+\b")
+            vectorizer = TfidfVectorizer(
+                sublinear_tf=True, min_df=1, token_pattern=r"(?u)\b\w\w+\b"
+            )
             try:
                 matrix = vectorizer.fit_transform(texts)
             except ValueError:  # only stop words / empty vocabulary
@@ -138,4 +140,3 @@ def _closed(sentence: str) -> str:
 
 
 register_summarizer("extractive", lambda settings: ExtractiveSummarizer(settings.summary_sentences))
-

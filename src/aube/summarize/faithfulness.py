@@ -27,24 +27,69 @@ from aube.enrich.entities import extract_entities, extract_numbers
 _DIGITS = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _SPELLED = {
-    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
-    "dozen": "12", "hundred": "100", "thousand": "1000",
-    "first": "1", "second": "2", "third": "3", "fourth": "4", "fifth": "5",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
+    "dozen": "12",
+    "hundred": "100",
+    "thousand": "1000",
+    "first": "1",
+    "second": "2",
+    "third": "3",
+    "fourth": "4",
+    "fifth": "5",
 }
 # Words too common to be facts on their own ("one of the", "a second round").
 _WEAK_SPELLED = {"one", "first", "second"}
 _MONTHS = {
-    "january": "january", "jan": "january", "february": "february", "feb": "february",
-    "march": "march", "mar": "march", "april": "april", "apr": "april", "may": "may",
-    "june": "june", "jun": "june", "july": "july", "jul": "july", "august": "august",
-    "aug": "august", "september": "september", "sept": "september", "sep": "september",
-    "october": "october", "oct": "october", "november": "november", "nov": "november",
-    "december": "december", "dec": "december",
+    "january": "january",
+    "jan": "january",
+    "february": "february",
+    "feb": "february",
+    "march": "march",
+    "mar": "march",
+    "april": "april",
+    "apr": "april",
+    "may": "may",
+    "june": "june",
+    "jun": "june",
+    "july": "july",
+    "jul": "july",
+    "august": "august",
+    "aug": "august",
+    "september": "september",
+    "sept": "september",
+    "sep": "september",
+    "october": "october",
+    "oct": "october",
+    "november": "november",
+    "nov": "november",
+    "december": "december",
+    "dec": "december",
 }
 _WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
-_RELATIVE = ("yesterday", "tomorrow", "tonight", "last night", "last week", "next week",
-             "last month", "next month", "last year", "next year", "this weekend")
+_RELATIVE = (
+    "yesterday",
+    "tomorrow",
+    "tonight",
+    "last night",
+    "last week",
+    "next week",
+    "last month",
+    "next month",
+    "last year",
+    "next year",
+    "this weekend",
+)
 _QUOTE = re.compile(r"[\"“”«»]([^\"“”«»]{3,400})[\"“”«»]|(?<![\w])['‘]([^'‘’]{3,400})['’](?![\w])")
 
 

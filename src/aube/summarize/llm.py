@@ -81,8 +81,9 @@ class StorySummaryOut(BaseModel):
             if len(words) >= 4:
                 kept.setdefault(" ".join(w.lower() for w in words), sentence)
         if len(kept) < needed:
-            raise ValueError(f"at least {needed} different sentence(s) of 4 words or more "
-                             "are needed")
+            raise ValueError(
+                f"at least {needed} different sentence(s) of 4 words or more are needed"
+            )
         return list(kept.values())
 
     @field_validator("key_points")
@@ -126,8 +127,14 @@ class _Outcome:
 class LlmSummarizer:
     name = "llm"
 
-    def __init__(self, backend: ChatBackend, *, sentences: int = 3, max_tokens: int = 400,
-                 budget: Budget | None = None) -> None:
+    def __init__(
+        self,
+        backend: ChatBackend,
+        *,
+        sentences: int = 3,
+        max_tokens: int = 400,
+        budget: Budget | None = None,
+    ) -> None:
         self.backend = backend
         self.model = f"{backend.name}/{backend.model}"
         self.prompt = load_prompt(PROMPT)
@@ -145,9 +152,12 @@ class LlmSummarizer:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LlmSummarizer:
-        return cls(get_backend(settings.llm_backend, settings),
-                   sentences=settings.summary_sentences, max_tokens=settings.llm_max_tokens,
-                   budget=Budget.from_settings(settings))
+        return cls(
+            get_backend(settings.llm_backend, settings),
+            sentences=settings.summary_sentences,
+            max_tokens=settings.llm_max_tokens,
+            budget=Budget.from_settings(settings),
+        )
 
     # -- hooks of the summary stage
 
@@ -163,15 +173,21 @@ class LlmSummarizer:
         pace = store.llm_spent(since=clock() - timedelta(days=7))
         per_token = seconds_per_token(pace.tokens, pace.seconds)
         hashes = store.story_hashes(story_ids)
-        todo = [sid for sid in story_ids
-                if store.get_summary(cache_key(hashes[sid][0], self)) is None]
-        ranked = sorted(store.get_stories(todo, with_items=False),
-                        key=lambda s: (s.publisher_count, s.item_count, s.last_seen), reverse=True)
+        todo = [
+            sid for sid in story_ids if store.get_summary(cache_key(hashes[sid][0], self)) is None
+        ]
+        ranked = sorted(
+            store.get_stories(todo, with_items=False),
+            key=lambda s: (s.publisher_count, s.item_count, s.last_seen),
+            reverse=True,
+        )
         members = store.story_member_map(todo)
         costs = []
         for story in ranked:
             n = min(len(members.get(story.id, [])), MAX_ITEMS)
-            prompt_tokens = int((len(self.prompt.text) + n * (ITEM_CHARS / 2 + 80)) / CHARS_PER_TOKEN)
+            prompt_tokens = int(
+                (len(self.prompt.text) + n * (ITEM_CHARS / 2 + 80)) / CHARS_PER_TOKEN
+            )
             costs.append((story.id, estimate(prompt_tokens, self.max_tokens // 2, per_token)))
         plan = plan_night(self.budget, Cost(spent.tokens, spent.seconds), costs)
         self._allowed = set(plan.llm_stories)
@@ -201,8 +217,11 @@ class LlmSummarizer:
                 for i in batch:
                     outcomes[i] = self._fallen(fallback[i], stories[i], "budget", provisional=True)
                 continue
-            for i, outcome in zip(batch, self._write([stories[i] for i in batch], backend,
-                                                     [fallback[i] for i in batch]), strict=True):
+            for i, outcome in zip(
+                batch,
+                self._write([stories[i] for i in batch], backend, [fallback[i] for i in batch]),
+                strict=True,
+            ):
                 outcomes[i] = outcome
         result = []
         for story, outcome in zip(stories, outcomes, strict=True):
@@ -216,11 +235,14 @@ class LlmSummarizer:
         if self._metered is None or not (self.budget.tokens or self.budget.seconds):
             return False
         spent = self._spent_before + Cost(self._metered.spent.tokens, self._metered.spent.seconds)
-        return bool((self.budget.tokens and spent.tokens >= self.budget.tokens)
-                    or (self.budget.seconds and spent.seconds >= self.budget.seconds))
+        return bool(
+            (self.budget.tokens and spent.tokens >= self.budget.tokens)
+            or (self.budget.seconds and spent.seconds >= self.budget.seconds)
+        )
 
-    def _write(self, stories: list[StoryInput], backend: ChatBackend,
-               fallback: list[Summary]) -> list[_Outcome]:
+    def _write(
+        self, stories: list[StoryInput], backend: ChatBackend, fallback: list[Summary]
+    ) -> list[_Outcome]:
         requests = [self._request(s) for s in stories]
         contexts = [{"min_sentences": _needed(s)} for s in stories]
         first = ask(backend, requests, StorySummaryOut, contexts=contexts)
@@ -233,37 +255,69 @@ class LlmSummarizer:
                 continue
             verdict = check(_texts(answer.value), sources[i])
             if verdict.ok:
-                outcomes[i] = _Outcome(self._summary(answer.value), {
-                    "faithful": True, "retried": False, "llm_backend": self.backend.name})
+                outcomes[i] = _Outcome(
+                    self._summary(answer.value),
+                    {"faithful": True, "retried": False, "llm_backend": self.backend.name},
+                )
                 continue
             # Once more, told exactly which facts the reports do not hold.
-            note = ("These are not in the reports: " + "; ".join(verdict.problems[:8])
-                    + ". Write the JSON again using only facts from the reports.")
+            note = (
+                "These are not in the reports: "
+                + "; ".join(verdict.problems[:8])
+                + ". Write the JSON again using only facts from the reports."
+            )
             request = replace(
-                requests[i], purpose="summary-retry",
-                messages=requests[i].messages + (
-                    Message("assistant", answer.value.model_dump_json()), Message("user", note)))
+                requests[i],
+                purpose="summary-retry",
+                messages=requests[i].messages
+                + (Message("assistant", answer.value.model_dump_json()), Message("user", note)),
+            )
             retry.append((i, request, verdict.problems))
         if retry:
-            again = ask(backend, [r for _, r, _ in retry], StorySummaryOut,
-                        contexts=[contexts[i] for i, _, _ in retry])
+            again = ask(
+                backend,
+                [r for _, r, _ in retry],
+                StorySummaryOut,
+                contexts=[contexts[i] for i, _, _ in retry],
+            )
             for (i, _req, problems), answer in zip(retry, again, strict=True):
                 if answer.value is not None:
                     verdict = check(_texts(answer.value), sources[i])
                     if verdict.ok:
-                        outcomes[i] = _Outcome(self._summary(answer.value), {
-                            "faithful": True, "retried": True, "first_problems": list(problems),
-                            "llm_backend": self.backend.name})
+                        outcomes[i] = _Outcome(
+                            self._summary(answer.value),
+                            {
+                                "faithful": True,
+                                "retried": True,
+                                "first_problems": list(problems),
+                                "llm_backend": self.backend.name,
+                            },
+                        )
                         continue
                     problems = verdict.problems
-                outcomes[i] = self._fallen(fallback[i], stories[i], "unfaithful",
-                                           problems=list(problems), error=answer.error)
+                outcomes[i] = self._fallen(
+                    fallback[i],
+                    stories[i],
+                    "unfaithful",
+                    problems=list(problems),
+                    error=answer.error,
+                )
         return [o for o in outcomes if o is not None]
 
-    def _fallen(self, summary: Summary, story: StoryInput, why: str, *,
-                provisional: bool = False, **details: Any) -> _Outcome:
-        meta: dict[str, Any] = {"fallback": why, "faithful": False,
-                                "llm_backend": self.backend.name}
+    def _fallen(
+        self,
+        summary: Summary,
+        story: StoryInput,
+        why: str,
+        *,
+        provisional: bool = False,
+        **details: Any,
+    ) -> _Outcome:
+        meta: dict[str, Any] = {
+            "fallback": why,
+            "faithful": False,
+            "llm_backend": self.backend.name,
+        }
         meta.update({k: v for k, v in details.items() if v})
         if provisional:
             meta["provisional"] = True
@@ -275,18 +329,26 @@ class LlmSummarizer:
         needed = _needed(story)
         messages = self.prompt.messages(
             items=[_view(i) for i in _pick(story.items)],
-            min_sentences=needed, max_sentences=max(2, self.sentences),
+            min_sentences=needed,
+            max_sentences=max(2, self.sentences),
         )
-        return ChatRequest(messages=messages, max_tokens=self.max_tokens,
-                           schema=self._schema if needed >= 2 else self._thin_schema,
-                           stage="shared", purpose="summary", story_id=story.story_id)
+        return ChatRequest(
+            messages=messages,
+            max_tokens=self.max_tokens,
+            schema=self._schema if needed >= 2 else self._thin_schema,
+            stage="shared",
+            purpose="summary",
+            story_id=story.story_id,
+        )
 
     def _summary(self, out: StorySummaryOut) -> Summary:
         return Summary(
             headline=" ".join(out.headline.split()),
             sentences=tuple(" ".join(s.split()) for s in out.sentences if s.strip()),
             key_points=tuple(" ".join(k.split()) for k in out.key_points if k.strip()),
-            backend=self.name, model=self.model, prompt_version=self.prompt_version,
+            backend=self.name,
+            model=self.model,
+            prompt_version=self.prompt_version,
         )
 
 
@@ -327,8 +389,12 @@ def _view(item: Item) -> dict[str, str]:
         text = ""
     if len(text) > ITEM_CHARS:
         text = text[:ITEM_CHARS].rsplit(" ", 1)[0] + " …"
-    return {"publisher": item.publisher or "a publisher", "title": item.title.strip(),
-            "date": item.published_at.strftime("%A %d %B %Y"), "text": text}
+    return {
+        "publisher": item.publisher or "a publisher",
+        "title": item.title.strip(),
+        "date": item.published_at.strftime("%A %d %B %Y"),
+        "text": text,
+    }
 
 
 def _sources(story: StoryInput) -> list[str]:
@@ -336,8 +402,13 @@ def _sources(story: StoryInput) -> list[str]:
     (the dates given to the model included)."""
     out = []
     for item in story.items:
-        out += [item.title, item.summary, item.text, item.publisher,
-                item.published_at.strftime("%A %d %B %Y")]
+        out += [
+            item.title,
+            item.summary,
+            item.text,
+            item.publisher,
+            item.published_at.strftime("%A %d %B %Y"),
+        ]
     return out
 
 

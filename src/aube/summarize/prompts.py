@@ -22,8 +22,9 @@ from aube.llm.base import Message
 FOLDER = Path(__file__).parent / "prompts"
 _USER = "=== user ==="
 _READER = "=== reader ==="
-_ENV = Environment(autoescape=False, undefined=StrictUndefined, keep_trailing_newline=False,
-                   trim_blocks=False)
+_ENV = Environment(
+    autoescape=False, undefined=StrictUndefined, keep_trailing_newline=False, trim_blocks=False
+)
 
 
 @dataclass(frozen=True)

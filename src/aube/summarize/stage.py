@@ -50,11 +50,15 @@ def summarize_stories(
                 store.put_summary(keys[sid], sid, state[sid][1], cached, now=clock())
                 report.cached += 1
         members = store.story_member_map(fresh)
-        by_id = {i.id: i for i in store.get_items([i for sid in fresh for i in members.get(sid, [])])}
+        by_id = {
+            i.id: i for i in store.get_items([i for sid in fresh for i in members.get(sid, [])])
+        }
         inputs = []
         for sid in fresh:
-            items = sorted((by_id[i] for i in members.get(sid, []) if i in by_id),
-                           key=lambda i: (i.published_at, i.id))
+            items = sorted(
+                (by_id[i] for i in members.get(sid, []) if i in by_id),
+                key=lambda i: (i.published_at, i.id),
+            )
             inputs.append(StoryInput(sid, state[sid][1], state[sid][0], tuple(items)))
         for story, summary in zip(inputs, summarizer.summarize(inputs), strict=True):
             meta = meta_for(story.story_id) if meta_for is not None else None
@@ -63,8 +67,7 @@ def summarize_stories(
                 # Made extractive by the budget guard: not the answer for this key, so a
                 # night with budget left writes the real one.
                 key = cache_key(story.content_hash, summarizer, "provisional")
-            store.put_summary(key, story.story_id, story.version, summary, now=clock(),
-                              meta=meta)
+            store.put_summary(key, story.story_id, story.version, summary, now=clock(), meta=meta)
             report.summarized += 1
         if progress:
             progress(len(batch))

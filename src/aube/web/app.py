@@ -36,10 +36,14 @@ BackgroundTask = Callable[[], Awaitable[None]]
 """A coroutine function run for the app's lifetime (the scheduler/worker), cancelled at shutdown."""
 
 _HEADERS = [
-    (b"content-security-policy",
-     b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-     b"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-     b"frame-ancestors 'none'"),
+    (
+        b"content-security-policy",
+        (
+            b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            b"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+            b"frame-ancestors 'none'"
+        ),
+    ),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"same-origin"),
@@ -66,8 +70,9 @@ class SecurityHeaders:
                 headers = list(message.get("headers", []))
                 headers.extend(_HEADERS)
                 if not any(name.lower() == b"cache-control" for name, _ in headers):
-                    headers.append((b"cache-control",
-                                    b"public, max-age=604800" if static else b"no-store"))
+                    headers.append(
+                        (b"cache-control", b"public, max-age=604800" if static else b"no-store")
+                    )
                 message["headers"] = headers
             await send(message)
 
@@ -109,31 +114,48 @@ def _install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(CsrfRejected)
     async def csrf_rejected(request: Request, exc: CsrfRejected) -> Response:
-        return _error(request, 403, "This form has expired",
-                      "The form was sent without its security token, or from another site. "
-                      "Go back, reload the page and try again.")
+        return _error(
+            request,
+            403,
+            "This form has expired",
+            "The form was sent without its security token, or from another site. "
+            "Go back, reload the page and try again.",
+        )
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> Response:
         if _is_api(request):
             return await request_validation_exception_handler(request, exc)
         fields = sorted({str(e["loc"][-1]) for e in exc.errors() if e.get("loc")})
-        return _error(request, 400, "Something was missing",
-                      "The form was incomplete or had a wrong value"
-                      + (f" ({', '.join(fields)})" if fields else "") + ".")
+        return _error(
+            request,
+            400,
+            "Something was missing",
+            "The form was incomplete or had a wrong value"
+            + (f" ({', '.join(fields)})" if fields else "")
+            + ".",
+        )
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
         if _is_api(request) or exc.status_code == 401:
-            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
-                                headers=getattr(exc, "headers", None))
+            return JSONResponse(
+                {"detail": exc.detail},
+                status_code=exc.status_code,
+                headers=getattr(exc, "headers", None),
+            )
         title = "Not found" if exc.status_code == 404 else "That did not work"
         message = "There is no such page." if exc.status_code == 404 else str(exc.detail)
         return _error(request, exc.status_code, title, message)
 
 
-def create_app(settings: Settings, *, store: Store | None = None, clock: Clock = system_clock,
-               background: Sequence[BackgroundTask] = ()) -> FastAPI:
+def create_app(
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    clock: Clock = system_clock,
+    background: Sequence[BackgroundTask] = (),
+) -> FastAPI:
     """The app. Without ``store`` it opens (and migrates) the one the settings name and
     closes it at shutdown. ``background`` coroutines run beside the app (the embedded
     default runs its scheduler there)."""
@@ -143,8 +165,10 @@ def create_app(settings: Settings, *, store: Store | None = None, clock: Clock =
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        tasks = [asyncio.create_task(run(), name=getattr(run, "__name__", "background"))
-                 for run in background]
+        tasks = [
+            asyncio.create_task(run(), name=getattr(run, "__name__", "background"))
+            for run in background
+        ]
         for task in tasks:
             task.add_done_callback(_report_crash)
         try:
@@ -158,14 +182,19 @@ def create_app(settings: Settings, *, store: Store | None = None, clock: Clock =
                 the_store.close()
 
     app = FastAPI(
-        title="Aube", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
+        title="Aube",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
         openapi_url="/openapi.json",
         description="Your morning briefing as JSON: today's edition, feedback, curate requests, "
-                    "saved cards and your profile. Authenticate with an API token made in "
-                    "Settings → API tokens: `Authorization: Bearer aube_…`.",
+        "saved cards and your profile. Authenticate with an API token made in "
+        "Settings → API tokens: `Authorization: Bearer aube_…`.",
     )
-    app.state.web = Web(settings=settings, store=the_store, clock=clock, templates=Templates(),
-                        jobs=jobs)
+    app.state.web = Web(
+        settings=settings, store=the_store, clock=clock, templates=Templates(), jobs=jobs
+    )
     for router in ROUTERS:
         app.include_router(router, dependencies=[Depends(check_csrf)], include_in_schema=False)
     app.include_router(api.router)

@@ -68,8 +68,11 @@ def optional_viewer(request: Request, w: WebDep) -> Viewer | None:
         if found is not None:
             session, user = found
             if now - session.seen_at > RENEW_AFTER:
-                w.store.renew_session(session.id, now=now,
-                                      expires_at=now + timedelta(days=w.settings.web_session_days))
+                w.store.renew_session(
+                    session.id,
+                    now=now,
+                    expires_at=now + timedelta(days=w.settings.web_session_days),
+                )
             viewer = Viewer(user=user, session_id=session.id, csrf=session.csrf)
     request.state.viewer = viewer
     return viewer
@@ -103,10 +106,18 @@ def start_session(request: Request, response: Response, w: Web, user: User) -> V
     days = w.settings.web_session_days
     session_id, csrf = digest(secret), new_secret()
     w.store.prune_sessions(now=now)  # expired ones, anyone's: log-ins are rare, so this is cheap
-    w.store.add_session(user.id, session_id=session_id, csrf=csrf, now=now,
-                        expires_at=now + timedelta(days=days))
-    response.set_cookie(SESSION_COOKIE, secret, max_age=days * 86400, httponly=True,
-                        samesite="lax", secure=_secure(request, w), path="/")
+    w.store.add_session(
+        user.id, session_id=session_id, csrf=csrf, now=now, expires_at=now + timedelta(days=days)
+    )
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        max_age=days * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request, w),
+        path="/",
+    )
     response.delete_cookie(VISITOR_COOKIE, path="/")
     viewer = Viewer(user=user, session_id=session_id, csrf=csrf)
     request.state.viewer = viewer
@@ -142,8 +153,14 @@ def set_visitor_cookie(request: Request, response: Response) -> None:
     token = getattr(request.state, "new_visitor_token", None)
     if token is not None and getattr(request.state, "viewer", None) is None:
         w: Web = request.app.state.web
-        response.set_cookie(VISITOR_COOKIE, token, httponly=True, samesite="lax",
-                            secure=_secure(request, w), path="/")
+        response.set_cookie(
+            VISITOR_COOKIE,
+            token,
+            httponly=True,
+            samesite="lax",
+            secure=_secure(request, w),
+            path="/",
+        )
 
 
 _Endpoint = TypeVar("_Endpoint", bound=Callable[..., Any])
@@ -173,17 +190,22 @@ async def check_csrf(request: Request, viewer: MaybeViewer) -> None:
         raise CsrfRejected()
 
 
-_bearer = HTTPBearer(auto_error=False, scheme_name="APIToken",
-                     description="An API token made in Settings → API tokens: "
-                                 "`Authorization: Bearer aube_…`")
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="APIToken",
+    description="An API token made in Settings → API tokens: `Authorization: Bearer aube_…`",
+)
 
 
-def api_user(creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-             w: WebDep) -> User:
+def api_user(
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)], w: WebDep
+) -> User:
     """The JSON API's caller, by bearer token (never by cookie)."""
     unauthorized = HTTPException(
-        401, "a valid API token is needed: Authorization: Bearer <token> (make one in Settings)",
-        headers={"WWW-Authenticate": "Bearer"})
+        401,
+        "a valid API token is needed: Authorization: Bearer <token> (make one in Settings)",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
     if creds is None or len(creds.credentials) > 200:
         raise unauthorized
     found = w.store.token_user(digest(creds.credentials))

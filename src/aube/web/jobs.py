@@ -54,9 +54,16 @@ class Job:
         return int(100 * self.done / self.total) if self.total else None
 
     def public(self) -> dict[str, object]:
-        return {"id": self.id, "state": self.state, "step": self.step, "done": self.done,
-                "total": self.total, "percent": self.percent, "message": self.message,
-                "next": self.next_url if self.finished else None}
+        return {
+            "id": self.id,
+            "state": self.state,
+            "step": self.step,
+            "done": self.done,
+            "total": self.total,
+            "percent": self.percent,
+            "message": self.message,
+            "next": self.next_url if self.finished else None,
+        }
 
 
 class Progress:
@@ -145,8 +152,11 @@ class Jobs:
 
     def _forget_old(self) -> None:
         now = self.clock()
-        for key in [k for k, j in self._jobs.items()
-                    if j.finished_at is not None and now - j.finished_at > KEEP]:
+        for key in [
+            k
+            for k, j in self._jobs.items()
+            if j.finished_at is not None and now - j.finished_at > KEEP
+        ]:
             del self._jobs[key]
 
     def shutdown(self) -> None:

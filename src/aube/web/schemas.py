@@ -36,13 +36,27 @@ class CardOut(BaseModel):
 
     @classmethod
     def of(cls, card: Card) -> CardOut:
-        return cls(id=card.id, date=card.date, position=card.position, kind=card.kind,
-                   headline=card.headline, summary=card.summary, reason=card.reason,
-                   interest_label=card.interest_label, changes=list(card.changes),
-                   sources=[SourceOut(publisher=s.publisher, title=s.title, url=s.url,
-                                      published_at=s.published_at) for s in card.sources],
-                   story_id=card.story_id, saved=card.saved, dismissed=card.dismissed,
-                   feedback=card.feedback)
+        return cls(
+            id=card.id,
+            date=card.date,
+            position=card.position,
+            kind=card.kind,
+            headline=card.headline,
+            summary=card.summary,
+            reason=card.reason,
+            interest_label=card.interest_label,
+            changes=list(card.changes),
+            sources=[
+                SourceOut(
+                    publisher=s.publisher, title=s.title, url=s.url, published_at=s.published_at
+                )
+                for s in card.sources
+            ],
+            story_id=card.story_id,
+            saved=card.saved,
+            dismissed=card.dismissed,
+            feedback=card.feedback,
+        )
 
 
 class EditionOut(BaseModel):
@@ -54,8 +68,12 @@ class EditionOut(BaseModel):
 
     @classmethod
     def of(cls, edition: Edition) -> EditionOut:
-        return cls(date=edition.date, created_at=edition.created_at, quiet=edition.quiet,
-                   cards=[CardOut.of(c) for c in edition.cards])
+        return cls(
+            date=edition.date,
+            created_at=edition.created_at,
+            quiet=edition.quiet,
+            cards=[CardOut.of(c) for c in edition.cards],
+        )
 
 
 class CardsOut(BaseModel):
@@ -79,9 +97,17 @@ class UserOut(BaseModel):
 
     @classmethod
     def of(cls, user: User) -> UserOut:
-        return cls(id=user.id, handle=user.handle, display_name=user.display_name, email=user.email,
-                   timezone=user.timezone, language=user.language, edition_size=user.edition_size,
-                   morning_time=user.morning_time, is_admin=user.is_admin)
+        return cls(
+            id=user.id,
+            handle=user.handle,
+            display_name=user.display_name,
+            email=user.email,
+            timezone=user.timezone,
+            language=user.language,
+            edition_size=user.edition_size,
+            morning_time=user.morning_time,
+            is_admin=user.is_admin,
+        )
 
 
 class EvidenceOut(BaseModel):
@@ -107,11 +133,22 @@ class InterestOut(BaseModel):
 
     @classmethod
     def of(cls, i: Interest) -> InterestOut:
-        return cls(id=i.id, label=i.label, sign=1 if i.sign >= 0 else -1, weight=i.weight,
-                   hard=i.hard, origin=i.origin, created_at=i.created_at, updated_at=i.updated_at,
-                   expires_at=i.expires_at, edited=i.edited,
-                   evidence=[EvidenceOut(kind=e.kind, ref=e.ref, text=e.text, at=e.at,
-                                         weight=e.weight) for e in i.evidence])
+        return cls(
+            id=i.id,
+            label=i.label,
+            sign=1 if i.sign >= 0 else -1,
+            weight=i.weight,
+            hard=i.hard,
+            origin=i.origin,
+            created_at=i.created_at,
+            updated_at=i.updated_at,
+            expires_at=i.expires_at,
+            edited=i.edited,
+            evidence=[
+                EvidenceOut(kind=e.kind, ref=e.ref, text=e.text, at=e.at, weight=e.weight)
+                for e in i.evidence
+            ],
+        )
 
 
 class ImportOut(BaseModel):
@@ -138,8 +175,15 @@ class RequestOut(BaseModel):
 
     @classmethod
     def of(cls, r: CurateRequest) -> RequestOut:
-        return cls(id=r.id, text=r.text, action=r.action, topic=r.topic,  # type: ignore[arg-type]
-                   created_at=r.created_at, expires_at=r.expires_at, status=r.status)
+        return cls(
+            id=r.id,
+            text=r.text,
+            action=r.action,
+            topic=r.topic,  # type: ignore[arg-type]
+            created_at=r.created_at,
+            expires_at=r.expires_at,
+            status=r.status,
+        )
 
 
 class RequestsOut(BaseModel):

@@ -38,14 +38,29 @@ def check_host(host: str, *, public: bool) -> None:
         )
 
 
-def server(settings: Settings, *, host: str, port: int, store: Store | None = None,
-           clock: Clock = system_clock, background: Sequence[BackgroundTask] = (),
-           public: bool = False, log_level: str = "info") -> uvicorn.Server:
+def server(
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    store: Store | None = None,
+    clock: Clock = system_clock,
+    background: Sequence[BackgroundTask] = (),
+    public: bool = False,
+    log_level: str = "info",
+) -> uvicorn.Server:
     """A configured uvicorn server for the app (``.run()`` it, or ``.run(sockets=[…])``)."""
     check_host(host, public=public)
     app = create_app(settings, store=store, clock=clock, background=background)
-    config = uvicorn.Config(app, host=host, port=port, proxy_headers=True, server_header=False,
-                            log_level=log_level, access_log=log_level == "debug")
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        proxy_headers=True,
+        server_header=False,
+        log_level=log_level,
+        access_log=log_level == "debug",
+    )
     return uvicorn.Server(config)
 
 

@@ -87,7 +87,7 @@ def when(value: object, tz: str = "UTC", style: str = "short") -> str:
 
 
 def day_title(value: str) -> str:
-    """"2026-02-21" → "Saturday 21 February 2026"."""
+    """ "2026-02-21" → "Saturday 21 February 2026"."""
     try:
         d = date.fromisoformat(value)
     except ValueError:
@@ -106,22 +106,35 @@ def publishers(sources: Any) -> str:
 class Templates:
     def __init__(self) -> None:
         self.env = Environment(
-            loader=PackageLoader("aube.web", "templates"), autoescape=True,
-            undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, auto_reload=False)
+            loader=PackageLoader("aube.web", "templates"),
+            autoescape=True,
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            auto_reload=False,
+        )
         versions = {name: _version(name) for name in ("aube.css", "aube.js")}
         self.env.globals["static"] = lambda name: f"/static/{name}?v={versions[name]}"
         self.env.globals["settings_pages"] = nav.SETTINGS_PAGES
         self.env.globals["end_marker"] = END_MARKER
-        self.env.filters.update(when=when, day_title=day_title, safe_href=safe_href,
-                                publishers=publishers)
+        self.env.filters.update(
+            when=when, day_title=day_title, safe_href=safe_href, publishers=publishers
+        )
 
-    def render(self, request: Request, template: str, /, *, status: int = 200,
-               **context: Any) -> HTMLResponse:
+    def render(
+        self, request: Request, template: str, /, *, status: int = 200, **context: Any
+    ) -> HTMLResponse:
         viewer = getattr(request.state, "viewer", None)
         flash = MESSAGES.get(request.query_params.get("ok", ""))
         html = self.env.get_template(template).render(
-            request=request, viewer=viewer, user=viewer.user if viewer else None,
-            csrf=form_token(request), flash=flash, path=request.url.path, **context)
+            request=request,
+            viewer=viewer,
+            user=viewer.user if viewer else None,
+            csrf=form_token(request),
+            flash=flash,
+            path=request.url.path,
+            **context,
+        )
         response = HTMLResponse(html, status_code=status)
         set_visitor_cookie(request, response)
         return response

@@ -25,8 +25,11 @@ class Limits:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Limits:
-        return cls(timedelta(minutes=settings.web_login_window_minutes),
-                   settings.web_login_failures_per_account, settings.web_login_failures_per_ip)
+        return cls(
+            timedelta(minutes=settings.web_login_window_minutes),
+            settings.web_login_failures_per_account,
+            settings.web_login_failures_per_ip,
+        )
 
 
 def account_key(user: User | None, typed: str) -> str:
@@ -34,8 +37,9 @@ def account_key(user: User | None, typed: str) -> str:
     return f"user:{user.id}" if user is not None else "name:" + typed.strip().lower()[:300]
 
 
-def paused_until(by_account: int, by_ip: int, oldest: datetime | None, limits: Limits
-                 ) -> datetime | None:
+def paused_until(
+    by_account: int, by_ip: int, oldest: datetime | None, limits: Limits
+) -> datetime | None:
     """When tries may resume, or None when they may go on now (pure)."""
     if by_account < limits.per_account and by_ip < limits.per_ip:
         return None

@@ -25,7 +25,17 @@ from aube.web.routes import (
 )
 
 ROUTERS: list[APIRouter] = [
-    accounts.router, today.router, cards.router, curate.router, history.router,
-    profile.router, imports.router, settings.router, sources.router, tokens.router,
-    admin.router, reference.router, delivery.router,
+    accounts.router,
+    today.router,
+    cards.router,
+    curate.router,
+    history.router,
+    profile.router,
+    imports.router,
+    settings.router,
+    sources.router,
+    tokens.router,
+    admin.router,
+    reference.router,
+    delivery.router,
 ]

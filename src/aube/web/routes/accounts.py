@@ -21,8 +21,9 @@ router = APIRouter()
 
 SignupMode = Literal["first", "open", "invite", "closed"]
 SIGNUP_SETTING = "signup"  # site setting: "open" or "invite"
-TIMEZONES = sorted(z for z in available_timezones()
-                   if "/" in z and not z.startswith(("Etc/", "SystemV/"))) + ["UTC"]
+TIMEZONES = sorted(
+    z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))
+) + ["UTC"]
 
 
 def signup_mode(w: Web, invite: str | None) -> SignupMode:
@@ -44,8 +45,15 @@ def signup_page(
 ) -> Response:
     if viewer is not None:
         return redirect("/")
-    return w.templates.render(request, "signup.html", mode=signup_mode(w, invite),
-                              invite=invite or "", timezones=TIMEZONES, form={}, error=None)
+    return w.templates.render(
+        request,
+        "signup.html",
+        mode=signup_mode(w, invite),
+        invite=invite or "",
+        timezones=TIMEZONES,
+        form={},
+        error=None,
+    )
 
 
 @router.post("/signup")
@@ -64,12 +72,21 @@ def signup(
     form = {"handle": handle, "display_name": display_name, "email": email, "timezone": timezone}
 
     def again(error: str, status: int = 400) -> Response:
-        return w.templates.render(request, "signup.html", status=status, mode=mode, invite=invite,
-                                  timezones=TIMEZONES, form=form, error=error)
+        return w.templates.render(
+            request,
+            "signup.html",
+            status=status,
+            mode=mode,
+            invite=invite,
+            timezones=TIMEZONES,
+            form=form,
+            error=error,
+        )
 
     if mode == "closed":
-        return again("Sign-up on this server is by invitation: ask its administrator for a "
-                     "link.", 403)
+        return again(
+            "Sign-up on this server is by invitation: ask its administrator for a link.", 403
+        )
     claimed = w.store.claim_invite(digest(invite), now=w.clock()) if mode == "invite" else None
     if mode == "invite" and claimed is None:
         return again("This invitation has just been used or has expired.", 403)
@@ -77,10 +94,15 @@ def signup(
         passwords.check_rules(password, handle=handle)
         if password != password2:
             raise InvalidInput("the two passwords differ")
-        user = w.store.add_user(handle, now=w.clock(), display_name=display_name.strip(),
-                                email=email.strip() or None, timezone=timezone or "UTC",
-                                is_admin=mode == "first",
-                                password_hash=passwords.hash_password(password))
+        user = w.store.add_user(
+            handle,
+            now=w.clock(),
+            display_name=display_name.strip(),
+            email=email.strip() or None,
+            timezone=timezone or "UTC",
+            is_admin=mode == "first",
+            password_hash=passwords.hash_password(password),
+        )
     except InvalidInput as exc:
         if claimed is not None:
             w.store.finish_invite(claimed, used_by=None)
@@ -96,8 +118,14 @@ def signup(
 def login_page(request: Request, w: WebDep, viewer: MaybeViewer, next: str = "/") -> Response:
     if viewer is not None:
         return redirect(local_next(next))
-    return w.templates.render(request, "login.html", next=local_next(next), name="", error=None,
-                              first=w.store.count_admins() == 0)
+    return w.templates.render(
+        request,
+        "login.html",
+        next=local_next(next),
+        name="",
+        error=None,
+        first=w.store.count_admins() == 0,
+    )
 
 
 @router.post("/login")
@@ -116,14 +144,23 @@ def login(
     throttle = Throttle(w.store, Limits.from_settings(w.settings))
 
     def again(error: str, status: int) -> Response:
-        return w.templates.render(request, "login.html", status=status, next=local_next(next),
-                                  name=typed, error=error, first=False)
+        return w.templates.render(
+            request,
+            "login.html",
+            status=status,
+            next=local_next(next),
+            name=typed,
+            error=error,
+            first=False,
+        )
 
     paused = throttle.check(key, ip, now)
     if paused is not None:
         minutes = max(1, int((paused - now).total_seconds() // 60) + 1)
-        response = again(f"Too many failed log-ins. Try again in {minutes} minute"
-                         f"{'s' if minutes > 1 else ''}.", 429)
+        response = again(
+            f"Too many failed log-ins. Try again in {minutes} minute{'s' if minutes > 1 else ''}.",
+            429,
+        )
         response.headers["Retry-After"] = str(minutes * 60)
         return response
     ok, rehashed = passwords.verify(w.store.password_hash(user.id) if user else None, password)

@@ -23,10 +23,17 @@ FAILED_DELIVERIES = ("failed", "unknown")  # everyone's, for the administrator t
 def _page(request: Request, w: Web, viewer: Viewer, *, link: str | None = None) -> Response:
     users = w.store.list_users()
     return w.templates.render(
-        request, "admin.html", mode=w.store.site_setting(SIGNUP_SETTING, "invite"),
-        invites=w.store.list_invites(), users=users, link=link, now=w.clock(),
-        tz=viewer.user.timezone, handles={u.id: u.handle for u in users},
-        failed_deliveries=w.store.list_deliveries(statuses=FAILED_DELIVERIES, limit=50))
+        request,
+        "admin.html",
+        mode=w.store.site_setting(SIGNUP_SETTING, "invite"),
+        invites=w.store.list_invites(),
+        users=users,
+        link=link,
+        now=w.clock(),
+        tz=viewer.user.timezone,
+        handles={u.id: u.handle for u in users},
+        failed_deliveries=w.store.list_deliveries(statuses=FAILED_DELIVERIES, limit=50),
+    )
 
 
 @router.get("/admin")
@@ -35,8 +42,9 @@ def admin_page(request: Request, w: WebDep, viewer: AdminDep) -> Response:
 
 
 @router.post("/admin/signup")
-def set_signup(mode: Annotated[Literal["open", "invite"], Form()], w: WebDep,
-               viewer: AdminDep) -> Response:
+def set_signup(
+    mode: Annotated[Literal["open", "invite"], Form()], w: WebDep, viewer: AdminDep
+) -> Response:
     w.store.set_site_setting(SIGNUP_SETTING, mode)
     return redirect("/admin", ok="signup-mode")
 
@@ -50,8 +58,13 @@ def create_invite(
 ) -> Response:
     secret = new_secret()
     now = w.clock()
-    w.store.add_invite(viewer.user.id, token_hash=digest(secret), note=note, now=now,
-                       expires_at=now + timedelta(days=INVITE_DAYS))
+    w.store.add_invite(
+        viewer.user.id,
+        token_hash=digest(secret),
+        note=note,
+        now=now,
+        expires_at=now + timedelta(days=INVITE_DAYS),
+    )
     link = str(request.url_for("signup_page").include_query_params(invite=secret))
     return _page(request, w, viewer, link=link)  # shown once: the store keeps its digest
 

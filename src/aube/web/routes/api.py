@@ -55,21 +55,32 @@ def edition_dates(user: ApiUser, w: WebDep) -> DatesOut:
     return DatesOut(dates=w.store.edition_dates(user.id, limit=365))
 
 
-@router.get("/editions/today", tags=["editions"], responses=NOT_FOUND,
-            summary="Today's edition (your local today)")
+@router.get(
+    "/editions/today",
+    tags=["editions"],
+    responses=NOT_FOUND,
+    summary="Today's edition (your local today)",
+)
 def today_edition(user: ApiUser, w: WebDep) -> EditionOut:
     return _edition(w, user, today(w, user))
 
 
-@router.post("/editions/today/regenerate", tags=["editions"],
-             summary="Build today's edition again from what Aube knows about you now")
+@router.post(
+    "/editions/today/regenerate",
+    tags=["editions"],
+    summary="Build today's edition again from what Aube knows about you now",
+)
 def regenerate(user: ApiUser, w: WebDep) -> EditionOut:
     build_today(w, user)
     return _edition(w, user, today(w, user))
 
 
-@router.get("/editions/{date}", tags=["editions"], responses=NOT_FOUND,
-            summary="The edition of one day (YYYY-MM-DD)")
+@router.get(
+    "/editions/{date}",
+    tags=["editions"],
+    responses=NOT_FOUND,
+    summary="The edition of one day (YYYY-MM-DD)",
+)
 def edition(date: str, user: ApiUser, w: WebDep) -> EditionOut:
     if not _DAY.match(date):
         raise NotFound(f"no edition for {date!r} (dates are YYYY-MM-DD)")
@@ -81,8 +92,12 @@ def card(card_id: int, user: ApiUser, w: WebDep) -> CardOut:
     return CardOut.of(w.store.get_card(user.id, card_id))
 
 
-@router.post("/cards/{card_id}/feedback", tags=["cards"], responses=NOT_FOUND,
-             summary="Thumbs up/down, less like this, save/unsave, dismiss, open")
+@router.post(
+    "/cards/{card_id}/feedback",
+    tags=["cards"],
+    responses=NOT_FOUND,
+    summary="Thumbs up/down, less like this, save/unsave, dismiss, open",
+)
 def feedback(card_id: int, body: FeedbackIn, user: ApiUser, w: WebDep) -> CardOut:
     return CardOut.of(service.give_feedback(w.store, user, card_id, body.action, now=w.clock()))
 
@@ -98,18 +113,31 @@ def requests(user: ApiUser, w: WebDep) -> RequestsOut:
     return RequestsOut(requests=[RequestOut.of(r) for r in active])
 
 
-@router.post("/curate", tags=["curate"], status_code=201,
-             summary="A request in plain words, e.g. 'nothing about crypto'")
+@router.post(
+    "/curate",
+    tags=["curate"],
+    status_code=201,
+    summary="A request in plain words, e.g. 'nothing about crypto'",
+)
 def curate(body: CurateIn, user: ApiUser, w: WebDep) -> RequestOut:
-    request_id, _ = service.curate(w.store, embedder_for(w.settings), user, body.text.strip(),
-                                   now=w.clock())
-    made = next(r for r in w.store.list_requests(user.id, now=w.clock(), active_only=False)
-                if r.id == request_id)
+    request_id, _ = service.curate(
+        w.store, embedder_for(w.settings), user, body.text.strip(), now=w.clock()
+    )
+    made = next(
+        r
+        for r in w.store.list_requests(user.id, now=w.clock(), active_only=False)
+        if r.id == request_id
+    )
     return RequestOut.of(made)
 
 
-@router.delete("/curate/{request_id}", tags=["curate"], status_code=204, responses=NOT_FOUND,
-               summary="Withdraw a request")
+@router.delete(
+    "/curate/{request_id}",
+    tags=["curate"],
+    status_code=204,
+    responses=NOT_FOUND,
+    summary="Withdraw a request",
+)
 def remove_request(request_id: int, user: ApiUser, w: WebDep) -> Response:
     w.store.remove_request(user.id, request_id)
     return Response(status_code=204)
@@ -118,8 +146,11 @@ def remove_request(request_id: int, user: ApiUser, w: WebDep) -> Response:
 def _profile(w: Web, user: User) -> ProfileOut:
     return ProfileOut(
         interests=[InterestOut.of(i) for i in w.store.list_interests(user.id, now=w.clock())],
-        imports=[ImportOut(**{k: i[k] for k in ("id", "kind", "name", "created_at", "stats")})
-                 for i in w.store.list_imports(user.id)])
+        imports=[
+            ImportOut(**{k: i[k] for k in ("id", "kind", "name", "created_at", "stats")})
+            for i in w.store.list_imports(user.id)
+        ],
+    )
 
 
 @router.get("/profile", tags=["profile"], summary="Every interest with its weight and evidence")
@@ -129,13 +160,18 @@ def profile(user: ApiUser, w: WebDep) -> ProfileOut:
 
 @router.post("/profile/topics", tags=["profile"], summary="Add topics you follow")
 def add_topics(body: TopicsIn, user: ApiUser, w: WebDep) -> ProfileOut:
-    service.add_topics(w.store, embedder_for(w.settings), user, body.topics, now=w.clock(),
-                       origin="manual")
+    service.add_topics(
+        w.store, embedder_for(w.settings), user, body.topics, now=w.clock(), origin="manual"
+    )
     return _profile(w, user)
 
 
-@router.patch("/profile/interests/{interest_id}", tags=["profile"], responses=NOT_FOUND,
-              summary="Rename, reweight or flip an interest")
+@router.patch(
+    "/profile/interests/{interest_id}",
+    tags=["profile"],
+    responses=NOT_FOUND,
+    summary="Rename, reweight or flip an interest",
+)
 def edit_interest(interest_id: int, body: InterestPatch, user: ApiUser, w: WebDep) -> InterestOut:
     changes = body.model_dump(exclude_none=True)
     if not changes:
@@ -143,15 +179,25 @@ def edit_interest(interest_id: int, body: InterestPatch, user: ApiUser, w: WebDe
     return InterestOut.of(w.store.edit_interest(user.id, interest_id, now=w.clock(), **changes))
 
 
-@router.delete("/profile/interests/{interest_id}", tags=["profile"], status_code=204,
-               responses=NOT_FOUND, summary="Delete an interest and its evidence")
+@router.delete(
+    "/profile/interests/{interest_id}",
+    tags=["profile"],
+    status_code=204,
+    responses=NOT_FOUND,
+    summary="Delete an interest and its evidence",
+)
 def delete_interest(interest_id: int, user: ApiUser, w: WebDep) -> Response:
     w.store.delete_interest(user.id, interest_id)
     return Response(status_code=204)
 
 
-@router.delete("/profile/imports/{import_id}", tags=["profile"], status_code=204,
-               responses=NOT_FOUND, summary="Delete an import and what only it contributed")
+@router.delete(
+    "/profile/imports/{import_id}",
+    tags=["profile"],
+    status_code=204,
+    responses=NOT_FOUND,
+    summary="Delete an import and what only it contributed",
+)
 def delete_import(import_id: int, user: ApiUser, w: WebDep) -> Response:
     w.store.delete_import(user.id, import_id)
     return Response(status_code=204)

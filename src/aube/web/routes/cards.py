@@ -20,8 +20,13 @@ from aube.web.templating import when
 router = APIRouter()
 
 FEEDBACK_WORDS = {
-    "up": "Noted: more like this.", "down": "Noted: not for you.", "less": "Noted: less like this.",
-    "save": "Saved.", "unsave": "Removed from saved cards.", "dismiss": "Dismissed.", "open": "",
+    "up": "Noted: more like this.",
+    "down": "Noted: not for you.",
+    "less": "Noted: less like this.",
+    "save": "Saved.",
+    "unsave": "Removed from saved cards.",
+    "dismiss": "Dismissed.",
+    "open": "",
 }
 
 
@@ -46,8 +51,9 @@ def card_page(request: Request, card_id: int, w: WebDep, viewer: ViewerDep) -> R
         if story is not None:
             days = timeline(story, user.timezone)
         related = [c for c in w.store.cards_for_story(user.id, card.story_id) if c.id != card.id]
-    return w.templates.render(request, "card.html", card=card, story=story, days=days,
-                              related=related, tz=user.timezone)
+    return w.templates.render(
+        request, "card.html", card=card, story=story, days=days, related=related, tz=user.timezone
+    )
 
 
 @router.post("/cards/{card_id}/feedback")
@@ -61,7 +67,15 @@ def feedback(
 ) -> Response:
     card = service.give_feedback(w.store, viewer.user, card_id, action, now=w.clock())
     if wants_json(request):
-        return JSONResponse({"card": {"id": card.id, "saved": card.saved,
-                                      "dismissed": card.dismissed, "feedback": card.feedback},
-                             "message": FEEDBACK_WORDS.get(action, "")})
+        return JSONResponse(
+            {
+                "card": {
+                    "id": card.id,
+                    "saved": card.saved,
+                    "dismissed": card.dismissed,
+                    "feedback": card.feedback,
+                },
+                "message": FEEDBACK_WORDS.get(action, ""),
+            }
+        )
     return redirect(local_next(next, f"/#card-{card.id}"))

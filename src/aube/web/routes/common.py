@@ -46,8 +46,9 @@ def today(w: Web, user: User) -> str:
 def build_today(w: Web, user: User, reporter: Reporter | None = None) -> EditionsReport:
     """Build (or rebuild) the user's edition of their local today from the stories already
     stored: the first morning needs no waiting, and "regenerate" is the same call."""
-    return editions(w.store, w.settings, clock=w.clock, user_ids=[user.id], replace=True,
-                    reporter=reporter)
+    return editions(
+        w.store, w.settings, clock=w.clock, user_ids=[user.id], replace=True, reporter=reporter
+    )
 
 
 async def read_upload(upload: UploadFile, *, limit: int, what: str) -> bytes:

@@ -17,15 +17,34 @@ from aube.web.routes.common import local_next, redirect
 
 router = APIRouter()
 
-EXAMPLES = ["more on the Rust 2027 edition", "nothing about crypto", "less football this week",
-            "recap the F1 race tomorrow"]
+EXAMPLES = [
+    "more on the Rust 2027 edition",
+    "nothing about crypto",
+    "less football this week",
+    "recap the F1 race tomorrow",
+]
 
 
-def _page(request: Request, w: Web, viewer: Viewer, *, error: str | None = None, typed: str = "",
-          status: int = 200) -> Response:
+def _page(
+    request: Request,
+    w: Web,
+    viewer: Viewer,
+    *,
+    error: str | None = None,
+    typed: str = "",
+    status: int = 200,
+) -> Response:
     requests = w.store.list_requests(viewer.user.id, now=w.clock())
-    return w.templates.render(request, "curate.html", status=status, requests=requests,
-                              examples=EXAMPLES, error=error, typed=typed, tz=viewer.user.timezone)
+    return w.templates.render(
+        request,
+        "curate.html",
+        status=status,
+        requests=requests,
+        examples=EXAMPLES,
+        error=error,
+        typed=typed,
+        tz=viewer.user.timezone,
+    )
 
 
 @router.get("/curate")

@@ -31,13 +31,15 @@ RECENT = 30  # deliveries listed on the page
 FEED_CACHE = "private, max-age=300"  # readers poll; a proxy must not keep a private feed
 
 add_settings_page("Delivery", PAGE)
-MESSAGES.update({
-    "delivery-email-on": "Email briefings are on: your next edition comes to your inbox.",
-    "delivery-email-off": "Email briefings are off.",
-    "delivery-notify-added": "Notification URL added. Send yourself a test to check it.",
-    "delivery-notify-removed": "Notification URL removed.",
-    "delivery-feed-revoked": "Private feed revoked: its address answers “not found” now.",
-})
+MESSAGES.update(
+    {
+        "delivery-email-on": "Email briefings are on: your next edition comes to your inbox.",
+        "delivery-email-off": "Email briefings are off.",
+        "delivery-notify-added": "Notification URL added. Send yourself a test to check it.",
+        "delivery-notify-removed": "Notification URL removed.",
+        "delivery-feed-revoked": "Private feed revoked: its address answers “not found” now.",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -55,11 +57,13 @@ def shown(url: str) -> str:
 
 def _view(channel: ChannelRecord, email: str | None) -> ChannelView:
     if channel.kind == "email":
-        return ChannelView(channel.id, "email", f"Email to {email}" if email else "Email",
-                           channel.enabled)
+        return ChannelView(
+            channel.id, "email", f"Email to {email}" if email else "Email", channel.enabled
+        )
     if channel.kind == "atom":
-        return ChannelView(channel.id, "atom", "Private feed",
-                           channel.enabled and channel.has_feed_token)
+        return ChannelView(
+            channel.id, "atom", "Private feed", channel.enabled and channel.has_feed_token
+        )
     return ChannelView(channel.id, channel.kind, shown(channel.target), channel.enabled)
 
 
@@ -70,20 +74,36 @@ class Tested:
     message: str
 
 
-def _page(request: Request, w: Web, viewer: Viewer, *, status: int = 200,
-          errors: dict[str, str] | None = None, typed: str = "", new_feed: str | None = None,
-          tested: Tested | None = None) -> Response:
+def _page(
+    request: Request,
+    w: Web,
+    viewer: Viewer,
+    *,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+    typed: str = "",
+    new_feed: str | None = None,
+    tested: Tested | None = None,
+) -> Response:
     user = viewer.user
     views = [_view(c, user.email) for c in w.store.list_channels(user.id)]
     by_kind = {v.kind: v for v in views if v.kind in ("email", "atom")}
     return w.templates.render(
-        request, "delivery.html", status=status, tz=user.timezone,
-        email=by_kind.get("email"), feed=by_kind.get("atom"),
+        request,
+        "delivery.html",
+        status=status,
+        tz=user.timezone,
+        email=by_kind.get("email"),
+        feed=by_kind.get("atom"),
         notifications=[v for v in views if v.kind == "apprise"],
         channel_names={v.id: v.label for v in views},
         deliveries=w.store.list_deliveries(user_id=user.id, limit=RECENT),
-        smtp=bool(w.settings.smtp_host), errors=errors or {}, typed=typed, new_feed=new_feed,
-        tested=tested)
+        smtp=bool(w.settings.smtp_host),
+        errors=errors or {},
+        typed=typed,
+        new_feed=new_feed,
+        tested=tested,
+    )
 
 
 @router.get(PAGE)
@@ -92,8 +112,9 @@ def delivery_page(request: Request, w: WebDep, viewer: ViewerDep) -> Response:
 
 
 @router.post(f"{PAGE}/email")
-def set_email(request: Request, state: Annotated[Literal["on", "off"], Form()], w: WebDep,
-              viewer: ViewerDep) -> Response:
+def set_email(
+    request: Request, state: Annotated[Literal["on", "off"], Form()], w: WebDep, viewer: ViewerDep
+) -> Response:
     if state == "off":
         service.disable_email(w.store, viewer.user, now=w.clock())
         return redirect(PAGE, ok="delivery-email-off")
@@ -105,8 +126,9 @@ def set_email(request: Request, state: Annotated[Literal["on", "off"], Form()], 
 
 
 @router.post(f"{PAGE}/apprise")
-def add_notification(request: Request, url: Annotated[str, Form(max_length=2000)], w: WebDep,
-                     viewer: ViewerDep) -> Response:
+def add_notification(
+    request: Request, url: Annotated[str, Form(max_length=2000)], w: WebDep, viewer: ViewerDep
+) -> Response:
     try:
         service.add_apprise(w.store, w.settings, viewer.user, url, now=w.clock())
     except InvalidInput as exc:
@@ -168,8 +190,9 @@ def unsubscribe_page(request: Request, token: str, w: WebDep) -> Response:
     channel = w.store.channel_by_unsubscribe_token(token) if token.strip() else None
     if channel is None or channel.kind != "email":
         raise NotFound("this unsubscribe link is not valid (any more)")
-    return w.templates.render(request, "unsubscribe.html", token=token, done=False,
-                              already=not channel.enabled)
+    return w.templates.render(
+        request, "unsubscribe.html", token=token, done=False, already=not channel.enabled
+    )
 
 
 @router.post("/unsubscribe/{token}")

@@ -34,8 +34,9 @@ def _safe_name(name: str, kind: Kind) -> str:
     return base or ("conversations.json" if kind == "chatgpt" else "notes.zip")
 
 
-def run_import(w: Web, user: User, kind: Kind, name: str, data: bytes, first: bool,
-               progress: Progress) -> tuple[str, str]:
+def run_import(
+    w: Web, user: User, kind: Kind, name: str, data: bytes, first: bool, progress: Progress
+) -> tuple[str, str]:
     """The job: parse, find topics (the slow part, shown step by step), store; then, on the
     first morning, build today's edition at once."""
     progress.step("reading the file")
@@ -52,9 +53,11 @@ def run_import(w: Web, user: User, kind: Kind, name: str, data: bytes, first: bo
     if result.already:
         message = "This file was imported before; nothing changed."
     else:
-        message = (f"Read {result.documents} {noun}{'s' if result.documents != 1 else ''}: "
-                   f"{result.interests} interest{'s' if result.interests != 1 else ''} added "
-                   "to your profile.")
+        message = (
+            f"Read {result.documents} {noun}{'s' if result.documents != 1 else ''}: "
+            f"{result.interests} interest{'s' if result.interests != 1 else ''} added "
+            "to your profile."
+        )
     if first:
         progress.step("building your first edition")
         w.store.get_user(user.id)  # the account may have gone meanwhile: NotFound ends the job
@@ -78,8 +81,11 @@ async def upload(
         return w.templates.render(request, "import_job.html", status=400, job=None, error=str(exc))
     name = _safe_name(file.filename or "", kind)
     user = viewer.user
-    job = w.jobs.submit(user.id, f"importing {name}",
-                        lambda progress: run_import(w, user, kind, name, data, first, progress))
+    job = w.jobs.submit(
+        user.id,
+        f"importing {name}",
+        lambda progress: run_import(w, user, kind, name, data, first, progress),
+    )
     return redirect(f"/profile/imports/jobs/{job.id}")
 
 

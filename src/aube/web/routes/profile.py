@@ -21,13 +21,20 @@ from aube.web.routes.common import redirect
 router = APIRouter()
 
 
-def _page(request: Request, w: Web, viewer: Viewer, *, error: str | None = None,
-          status: int = 200) -> Response:
+def _page(
+    request: Request, w: Web, viewer: Viewer, *, error: str | None = None, status: int = 200
+) -> Response:
     uid = viewer.user.id
     interests = w.store.list_interests(uid, now=w.clock())
-    return w.templates.render(request, "profile.html", status=status, interests=interests,
-                              imports=w.store.list_imports(uid), error=error,
-                              tz=viewer.user.timezone)
+    return w.templates.render(
+        request,
+        "profile.html",
+        status=status,
+        interests=interests,
+        imports=w.store.list_imports(uid),
+        error=error,
+        tz=viewer.user.timezone,
+    )
 
 
 @router.get("/profile")
@@ -75,9 +82,14 @@ def add_topics(
     viewer: ViewerDep,
 ) -> Response:
     try:
-        service.add_topics(w.store, embedder_for(w.settings), viewer.user,
-                           [t for t in re.split(r"[\n,;]+", topics) if t.strip()][:30],
-                           now=w.clock(), origin="manual")
+        service.add_topics(
+            w.store,
+            embedder_for(w.settings),
+            viewer.user,
+            [t for t in re.split(r"[\n,;]+", topics) if t.strip()][:30],
+            now=w.clock(),
+            origin="manual",
+        )
     except InvalidInput as exc:
         return _page(request, w, viewer, error=str(exc), status=400)
     return redirect("/profile", ok="topics")
@@ -93,6 +105,8 @@ def delete_import(import_id: int, w: WebDep, viewer: ViewerDep) -> Response:
 def export(w: WebDep, viewer: ViewerDep) -> Response:
     """Everything private Aube holds about you, as one JSON file to take away."""
     data = export_user(w.store, viewer.user, now=w.clock())
-    return Response(json.dumps(data, ensure_ascii=False, indent=2), media_type="application/json",
-                    headers={"Content-Disposition":
-                             f'attachment; filename="aube-{viewer.user.handle}.json"'})
+    return Response(
+        json.dumps(data, ensure_ascii=False, indent=2),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="aube-{viewer.user.handle}.json"'},
+    )

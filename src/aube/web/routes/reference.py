@@ -32,22 +32,30 @@ def operations(document: dict[str, Any]) -> list[dict[str, Any]]:
             responses = op.get("responses", {})
             ok = next((r for code, r in responses.items() if code.startswith("2")), {})
             returns = ok.get("content", {}).get("application/json", {}).get("schema")
-            found.append({
-                "method": method.upper(), "path": path, "summary": op.get("summary", ""),
-                "tag": (op.get("tags") or ["other"])[0],
-                "params": [p["name"] for p in op.get("parameters", [])],
-                "body": _schema_name(body.get("schema")),
-                "returns": _schema_name(returns),
-            })
+            found.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": op.get("summary", ""),
+                    "tag": (op.get("tags") or ["other"])[0],
+                    "params": [p["name"] for p in op.get("parameters", [])],
+                    "body": _schema_name(body.get("schema")),
+                    "returns": _schema_name(returns),
+                }
+            )
     return found
 
 
 @router.get("/api")
 def reference(request: Request, w: WebDep) -> Response:
     document = request.app.openapi()
-    return w.templates.render(request, "api.html", ops=operations(document),
-                              schemas=document.get("components", {}).get("schemas", {}),
-                              version=document.get("info", {}).get("version", ""))
+    return w.templates.render(
+        request,
+        "api.html",
+        ops=operations(document),
+        schemas=document.get("components", {}).get("schemas", {}),
+        version=document.get("info", {}).get("version", ""),
+    )
 
 
 @router.get("/healthz")

@@ -18,10 +18,24 @@ from aube.web.routes.common import redirect
 router = APIRouter()
 
 
-def _page(request: Request, w: Web, *, error: str | None = None, password_error: str | None = None,
-          delete_error: str | None = None, status: int = 200) -> Response:
-    return w.templates.render(request, "settings.html", status=status, timezones=TIMEZONES,
-                              error=error, password_error=password_error, delete_error=delete_error)
+def _page(
+    request: Request,
+    w: Web,
+    *,
+    error: str | None = None,
+    password_error: str | None = None,
+    delete_error: str | None = None,
+    status: int = 200,
+) -> Response:
+    return w.templates.render(
+        request,
+        "settings.html",
+        status=status,
+        timezones=TIMEZONES,
+        error=error,
+        password_error=password_error,
+        delete_error=delete_error,
+    )
 
 
 @router.get("/settings")
@@ -41,9 +55,14 @@ def save_settings(
     email: Annotated[str, Form(max_length=320)] = "",
 ) -> Response:
     try:
-        w.store.update_user(viewer.user.id, display_name=display_name.strip() or viewer.user.handle,
-                            email=email.strip() or None, timezone=timezone,
-                            morning_time=morning_time, edition_size=edition_size)
+        w.store.update_user(
+            viewer.user.id,
+            display_name=display_name.strip() or viewer.user.handle,
+            email=email.strip() or None,
+            timezone=timezone,
+            morning_time=morning_time,
+            edition_size=edition_size,
+        )
     except InvalidInput as exc:
         return _page(request, w, error=str(exc), status=400)
     return redirect("/settings", ok="saved")
@@ -84,9 +103,16 @@ def delete_account(
     user = viewer.user
     ok, _ = passwords.verify(w.store.password_hash(user.id), password)
     if not ok or confirm.strip().lower() != user.handle:
-        return _page(request, w, status=400, delete_error=(
-            "Type your user name and your password to delete the account." if ok
-            else "That is not your password; nothing was deleted."))
+        return _page(
+            request,
+            w,
+            status=400,
+            delete_error=(
+                "Type your user name and your password to delete the account."
+                if ok
+                else "That is not your password; nothing was deleted."
+            ),
+        )
     w.store.delete_user(user.id)  # cascades: profile, imports, editions, feedback, sessions, tokens
     response = redirect("/login", ok="deleted")
     end_session(request, response, w, None)

@@ -22,20 +22,35 @@ MAX_OPML = 5 * 2**20
 MAX_OPML_FEEDS = 500
 
 
-def _page(request: Request, w: Web, viewer: Viewer, *, error: str | None = None, typed: str = "",
-          status: int = 200) -> Response:
+def _page(
+    request: Request,
+    w: Web,
+    viewer: Viewer,
+    *,
+    error: str | None = None,
+    typed: str = "",
+    status: int = 200,
+) -> Response:
     mine = w.store.user_source_ids(viewer.user.id)
     sources = [s for s in w.store.list_sources() if s.id in mine]
-    return w.templates.render(request, "sources.html", status=status, sources=sources, error=error,
-                              typed=typed, tz=viewer.user.timezone)
+    return w.templates.render(
+        request,
+        "sources.html",
+        status=status,
+        sources=sources,
+        error=error,
+        typed=typed,
+        tz=viewer.user.timezone,
+    )
 
 
 def _follow(w: Web, viewer: Viewer, url: str, title: str = "") -> None:
     url = url.strip()
     if not is_http_url(url):
         raise InvalidInput(f"{url[:200]!r} is not a web address (http:// or https://)")
-    source, _ = w.store.add_source(canonical_url(url), now=w.clock(), title=title[:300],
-                                   is_default=False)
+    source, _ = w.store.add_source(
+        canonical_url(url), now=w.clock(), title=title[:300], is_default=False
+    )
     w.store.subscribe(viewer.user.id, source.id, now=w.clock())
 
 

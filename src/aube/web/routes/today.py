@@ -20,25 +20,41 @@ from aube.web.routes.common import build_today, redirect, today
 router = APIRouter()
 
 SUGGESTED_TOPICS = [
-    "Economy and markets", "Central banks and interest rates", "Climate and energy",
-    "Artificial intelligence", "Technology industry", "Science and research", "World politics",
-    "European Union", "Trade and tariffs", "Health and medicine", "Space exploration",
+    "Economy and markets",
+    "Central banks and interest rates",
+    "Climate and energy",
+    "Artificial intelligence",
+    "Technology industry",
+    "Science and research",
+    "World politics",
+    "European Union",
+    "Trade and tariffs",
+    "Health and medicine",
+    "Space exploration",
     "Startups and venture capital",
 ]
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def _edition_page(request: Request, w: Web, viewer: Viewer, day: str, edition: Edition | None, *,
-                  is_today: bool) -> Response:
+def _edition_page(
+    request: Request, w: Web, viewer: Viewer, day: str, edition: Edition | None, *, is_today: bool
+) -> Response:
     user = viewer.user
     latest = None
     no_news = False
     if edition is None or not edition.cards:
         no_news = w.store.count_stories() == 0
         latest = next((d for d in w.store.edition_dates(user.id, limit=2) if d != day), None)
-    return w.templates.render(request, "edition.html", edition=edition, day=day,
-                              is_today=is_today, latest=latest, no_news=no_news,
-                              tz=user.timezone)
+    return w.templates.render(
+        request,
+        "edition.html",
+        edition=edition,
+        day=day,
+        is_today=is_today,
+        latest=latest,
+        no_news=no_news,
+        tz=user.timezone,
+    )
 
 
 @router.get("/")
@@ -47,8 +63,11 @@ def today_page(request: Request, w: WebDep, viewer: MaybeViewer) -> Response:
         return redirect("/signup" if w.store.count_users() == 0 else "/login")
     day = today(w, viewer.user)
     edition = w.store.get_edition(viewer.user.id, day)
-    if (edition is None and not w.store.edition_dates(viewer.user.id, limit=1)
-            and not w.store.list_interests(viewer.user.id, with_evidence=False)):
+    if (
+        edition is None
+        and not w.store.edition_dates(viewer.user.id, limit=1)
+        and not w.store.list_interests(viewer.user.id, with_evidence=False)
+    ):
         return redirect("/welcome")  # a new account: choose topics first
     return _edition_page(request, w, viewer, day, edition, is_today=True)
 
@@ -73,8 +92,9 @@ def regenerate(w: WebDep, viewer: ViewerDep) -> Response:
 
 @router.get("/welcome")
 def welcome_page(request: Request, w: WebDep, viewer: ViewerDep) -> Response:
-    return w.templates.render(request, "welcome.html", suggestions=SUGGESTED_TOPICS, error=None,
-                              typed="")
+    return w.templates.render(
+        request, "welcome.html", suggestions=SUGGESTED_TOPICS, error=None, typed=""
+    )
 
 
 @router.post("/welcome")
@@ -88,10 +108,22 @@ def welcome(
     chosen = [t for t in (topic or []) if t in SUGGESTED_TOPICS]
     chosen += [t for t in re.split(r"[\n,;]+", topics) if t.strip()]
     try:
-        service.add_topics(w.store, embedder_for(w.settings), viewer.user, chosen[:30],
-                           now=w.clock(), origin="onboarding")
+        service.add_topics(
+            w.store,
+            embedder_for(w.settings),
+            viewer.user,
+            chosen[:30],
+            now=w.clock(),
+            origin="onboarding",
+        )
     except InvalidInput as exc:
-        return w.templates.render(request, "welcome.html", status=400, suggestions=SUGGESTED_TOPICS,
-                                  error=str(exc), typed=topics)
+        return w.templates.render(
+            request,
+            "welcome.html",
+            status=400,
+            suggestions=SUGGESTED_TOPICS,
+            error=str(exc),
+            typed=topics,
+        )
     build_today(w, viewer.user)
     return redirect("/")

@@ -17,11 +17,24 @@ router = APIRouter()
 SHOWN_PREFIX = len(TOKEN_PREFIX) + 4  # "aube_Xy3k": enough to tell tokens apart, useless to guess
 
 
-def _page(request: Request, w: Web, viewer: Viewer, *, new: str | None = None,
-          error: str | None = None, status: int = 200) -> Response:
-    return w.templates.render(request, "tokens.html", status=status,
-                              tokens=w.store.list_api_tokens(viewer.user.id), new=new, error=error,
-                              tz=viewer.user.timezone)
+def _page(
+    request: Request,
+    w: Web,
+    viewer: Viewer,
+    *,
+    new: str | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    return w.templates.render(
+        request,
+        "tokens.html",
+        status=status,
+        tokens=w.store.list_api_tokens(viewer.user.id),
+        new=new,
+        error=error,
+        tz=viewer.user.timezone,
+    )
 
 
 @router.get("/settings/tokens")
@@ -38,8 +51,13 @@ def create_token(
 ) -> Response:
     secret = new_api_token()
     try:
-        w.store.add_api_token(viewer.user.id, name=name, prefix=secret[:SHOWN_PREFIX],
-                              token_hash=digest(secret), now=w.clock())
+        w.store.add_api_token(
+            viewer.user.id,
+            name=name,
+            prefix=secret[:SHOWN_PREFIX],
+            token_hash=digest(secret),
+            now=w.clock(),
+        )
     except InvalidInput as exc:
         return _page(request, w, viewer, error=str(exc), status=400)
     # Shown on this response only; the store keeps its digest. No redirect, so no URL holds it.

@@ -23,7 +23,9 @@ def _fk(table: str, column: str, target: str, ondelete: str = "CASCADE") -> sa.F
 
 def upgrade() -> None:
     with op.batch_alter_table("sources") as batch:
-        batch.add_column(sa.Column("is_default", sa.Boolean, nullable=False, server_default=sa.true()))
+        batch.add_column(
+            sa.Column("is_default", sa.Boolean, nullable=False, server_default=sa.true())
+        )
     op.create_table(
         "users",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -42,8 +44,12 @@ def upgrade() -> None:
     )
     op.create_table(
         "subscriptions",
-        sa.Column("user_id", sa.Integer, _fk("subscriptions", "user_id", "users"), primary_key=True),
-        sa.Column("source_id", sa.Integer, _fk("subscriptions", "source_id", "sources"), primary_key=True),
+        sa.Column(
+            "user_id", sa.Integer, _fk("subscriptions", "user_id", "users"), primary_key=True
+        ),
+        sa.Column(
+            "source_id", sa.Integer, _fk("subscriptions", "source_id", "sources"), primary_key=True
+        ),
         sa.Column("added_at", TS, nullable=False),
     )
     op.create_index("ix_subscriptions_source_id", "subscriptions", ["source_id"])
@@ -61,7 +67,9 @@ def upgrade() -> None:
     op.create_table(
         "curate_requests",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("user_id", sa.Integer, _fk("curate_requests", "user_id", "users"), nullable=False),
+        sa.Column(
+            "user_id", sa.Integer, _fk("curate_requests", "user_id", "users"), nullable=False
+        ),
         sa.Column("text", sa.Text, nullable=False),
         sa.Column("action", sa.String(10), nullable=False),
         sa.Column("topic", sa.Text, nullable=False),
@@ -94,7 +102,9 @@ def upgrade() -> None:
         "evidence",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("user_id", sa.Integer, _fk("evidence", "user_id", "users"), nullable=False),
-        sa.Column("interest_id", sa.Integer, _fk("evidence", "interest_id", "interests"), nullable=False),
+        sa.Column(
+            "interest_id", sa.Integer, _fk("evidence", "interest_id", "interests"), nullable=False
+        ),
         sa.Column("kind", sa.String(20), nullable=False),
         sa.Column("ref", sa.Text, nullable=False),
         sa.Column("text", sa.Text, nullable=False),
@@ -142,9 +152,13 @@ def upgrade() -> None:
     op.create_table(
         "feedback_events",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("user_id", sa.Integer, _fk("feedback_events", "user_id", "users"), nullable=False),
+        sa.Column(
+            "user_id", sa.Integer, _fk("feedback_events", "user_id", "users"), nullable=False
+        ),
         sa.Column("card_id", sa.Integer, _fk("feedback_events", "card_id", "cards", "SET NULL")),
-        sa.Column("story_id", sa.Integer, _fk("feedback_events", "story_id", "stories", "SET NULL")),
+        sa.Column(
+            "story_id", sa.Integer, _fk("feedback_events", "story_id", "stories", "SET NULL")
+        ),
         sa.Column("action", sa.String(10), nullable=False),
         sa.Column("at", TS, nullable=False),
     )
@@ -152,8 +166,17 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("feedback_events", "cards", "editions", "evidence", "interests",
-                  "curate_requests", "imports", "subscriptions", "users"):
+    for table in (
+        "feedback_events",
+        "cards",
+        "editions",
+        "evidence",
+        "interests",
+        "curate_requests",
+        "imports",
+        "subscriptions",
+        "users",
+    ):
         op.drop_table(table)
     with op.batch_alter_table("sources") as batch:
         batch.drop_column("is_default")

@@ -26,7 +26,9 @@ def upgrade() -> None:
     op.create_table(
         "delivery_channels",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("user_id", sa.Integer, _fk("delivery_channels", "user_id", "users"), nullable=False),
+        sa.Column(
+            "user_id", sa.Integer, _fk("delivery_channels", "user_id", "users"), nullable=False
+        ),
         sa.Column("kind", sa.String(10), nullable=False),
         sa.Column("target", sa.Text, nullable=False),
         sa.Column("enabled", sa.Boolean, nullable=False),
@@ -34,22 +36,34 @@ def upgrade() -> None:
         sa.Column("unsubscribe_token", sa.String(64)),
         sa.Column("created_at", TS, nullable=False),
         sa.Column("updated_at", TS, nullable=False),
-        sa.UniqueConstraint("user_id", "kind", "target",
-                            name="uq_delivery_channels_user_id_kind_target"),
+        sa.UniqueConstraint(
+            "user_id", "kind", "target", name="uq_delivery_channels_user_id_kind_target"
+        ),
     )
-    op.create_index("ix_delivery_channels_secret_hash", "delivery_channels", ["secret_hash"],
-                    unique=True)
-    op.create_index("ix_delivery_channels_unsubscribe_token", "delivery_channels",
-                    ["unsubscribe_token"], unique=True)
+    op.create_index(
+        "ix_delivery_channels_secret_hash", "delivery_channels", ["secret_hash"], unique=True
+    )
+    op.create_index(
+        "ix_delivery_channels_unsubscribe_token",
+        "delivery_channels",
+        ["unsubscribe_token"],
+        unique=True,
+    )
     op.create_table(
         "deliveries",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("user_id", sa.Integer, _fk("deliveries", "user_id", "users"), nullable=False),
-        sa.Column("channel_id", sa.Integer,
-                  _fk("deliveries", "channel_id", "delivery_channels"), nullable=False),
+        sa.Column(
+            "channel_id",
+            sa.Integer,
+            _fk("deliveries", "channel_id", "delivery_channels"),
+            nullable=False,
+        ),
         sa.Column("kind", sa.String(10), nullable=False),
         sa.Column("date", sa.String(10), nullable=False),
-        sa.Column("edition_id", sa.Integer, _fk("deliveries", "edition_id", "editions", "SET NULL")),
+        sa.Column(
+            "edition_id", sa.Integer, _fk("deliveries", "edition_id", "editions", "SET NULL")
+        ),
         sa.Column("status", sa.String(10), nullable=False),
         sa.Column("attempts", sa.Integer, nullable=False),
         sa.Column("worker", sa.String(100)),

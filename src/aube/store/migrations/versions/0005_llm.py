@@ -17,7 +17,9 @@ TS = sa.DateTime(timezone=True)
 
 
 def _fk(column: str, target: str) -> sa.ForeignKey:
-    return sa.ForeignKey(f"{target}.id", ondelete="SET NULL", name=f"fk_llm_calls_{column}_{target}")
+    return sa.ForeignKey(
+        f"{target}.id", ondelete="SET NULL", name=f"fk_llm_calls_{column}_{target}"
+    )
 
 
 def upgrade() -> None:

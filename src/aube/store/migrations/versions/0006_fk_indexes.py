@@ -16,13 +16,19 @@ branch_labels = None
 depends_on = None
 
 INDEXES = [
-    ("interests", "request_id"), ("interests", "import_id"),
-    ("evidence", "import_id"), ("evidence", "user_id"),
-    ("cards", "interest_id"), ("cards", "story_id"),
-    ("feedback_events", "story_id"), ("feedback_events", "card_id"),
-    ("invites", "created_by"), ("invites", "used_by"),
+    ("interests", "request_id"),
+    ("interests", "import_id"),
+    ("evidence", "import_id"),
+    ("evidence", "user_id"),
+    ("cards", "interest_id"),
+    ("cards", "story_id"),
+    ("feedback_events", "story_id"),
+    ("feedback_events", "card_id"),
+    ("invites", "created_by"),
+    ("invites", "used_by"),
     ("deliveries", "edition_id"),
-    ("llm_calls", "edition_id"), ("llm_calls", "user_id"),
+    ("llm_calls", "edition_id"),
+    ("llm_calls", "user_id"),
 ]
 
 
