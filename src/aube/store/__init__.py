@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import Engine
 
 from aube.config import Settings
 from aube.store.accounts import AccountsMixin
-from aube.store.db import make_engine, migrate
+from aube.store.db import WRITE, make_engine, migrate
 from aube.store.delivery import ChannelRecord, DeliveryMixin, DeliveryRecord
 from aube.store.editions import EditionsMixin, NewCard, NewEdition
 from aube.store.embeddings import EmbeddingsMixin
@@ -16,6 +19,7 @@ from aube.store.profile import InterestVectors, NewEvidence, NewInterest, Profil
 from aube.store.runs import RunsMixin
 from aube.store.sources import SourcesMixin
 from aube.store.stories import StoriesMixin, StoryState, members_hash
+from aube.store.unit import Unit
 from aube.store.users import UsersMixin
 
 
@@ -43,6 +47,20 @@ class Store(
             migrate(engine)
         return cls(engine)
 
+    @contextmanager
+    def write(self) -> Iterator[Unit]:
+        """One write transaction (BEGIN IMMEDIATE on SQLite), committed once at the end."""
+        with self.engine.connect() as conn:
+            conn.execution_options(**{WRITE: True})
+            with conn.begin():
+                yield Unit(conn, writable=True)
+
+    @contextmanager
+    def read(self) -> Iterator[Unit]:
+        """One read transaction: a consistent snapshot, never the write lock."""
+        with self.engine.connect() as conn, conn.begin():
+            yield Unit(conn, writable=False)
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -60,5 +78,6 @@ __all__ = [
     "Spent",
     "Store",
     "StoryState",
+    "Unit",
     "members_hash",
 ]

@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
 
+from aube.store.db import WRITE
+
 T = TypeVar("T")
 
 # SQLite allows 32,766 bound parameters per statement; PostgreSQL 65,535. Stay well below.
@@ -28,8 +30,10 @@ class StoreBase:
         if conn is not None:
             yield conn
             return
-        with self.engine.begin() as own:
-            yield own
+        with self.engine.connect() as own:
+            own.execution_options(**{WRITE: True})  # BEGIN IMMEDIATE on SQLite
+            with own.begin():
+                yield own
 
     @property
     def dialect(self) -> str:

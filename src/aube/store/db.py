@@ -9,12 +9,15 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from aube.errors import StoreError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+# The execution option that marks a connection's transactions as writes (``Store.write``).
+WRITE = "aube_write"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -26,6 +29,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(conn: Connection) -> None:
+    # pysqlite defers BEGIN until the first write, so a read-then-write transaction could be
+    # overtaken between its read and its write. With the driver's own transaction handling off
+    # (isolation_level=None), Aube issues BEGIN itself: IMMEDIATE for writes, so the write lock
+    # is taken before the first read, and DEFERRED for reads, which never block the writer.
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
     try:
@@ -33,8 +44,9 @@ def make_engine(url: str) -> Engine:
             path = url.split("///", 1)[1] if "///" in url else ""
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(url, connect_args={"timeout": 30})
+            engine = create_engine(url, connect_args={"timeout": 30, "isolation_level": None})
             event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin)
             return engine
         return create_engine(url, pool_pre_ping=True)
     except (ArgumentError, NoSuchModuleError) as exc:
@@ -69,7 +81,7 @@ def migrate(engine: Engine) -> None:
     if current is not None:
         try:
             scripts.get_revision(current)
-        except Exception:
+        except Exception:  # noqa: BLE001 - alembic raises several kinds for an unknown id
             raise StoreError(
                 f"database {engine.url!r} is at schema revision {current!r}, which this version "
                 "of Aube does not know (was it written by a newer Aube?)"
