@@ -1,41 +1,32 @@
-"""The only package that writes SQL. ``Store`` is one object made of per-entity mixins."""
+"""The only package that writes SQL: repositories per entity behind a unit of work.
+
+``Store`` opens units: ``store.write()`` (one write transaction; BEGIN IMMEDIATE on SQLite)
+and ``store.read()`` (one read-only snapshot). A use case runs in one unit and calls the
+repositories it needs (``uow.sources``, ``uow.interests``…, see ``aube.store.unit``). The
+old one-method-one-transaction names (``store.add_source(...)``) still work through the
+transitional ``aube.store.facade``."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from aube.config import Settings
-from aube.store.accounts import AccountsMixin
-from aube.store.db import WRITE, make_engine, migrate
-from aube.store.delivery import ChannelRecord, DeliveryMixin, DeliveryRecord
-from aube.store.editions import EditionsMixin, NewCard, NewEdition
-from aube.store.embeddings import EmbeddingsMixin
-from aube.store.items import InsertResult, ItemsMixin
-from aube.store.ledger import LedgerMixin, LlmCall, Spent
-from aube.store.profile import InterestVectors, NewEvidence, NewInterest, ProfileMixin
-from aube.store.runs import RunsMixin
-from aube.store.sources import SourcesMixin
-from aube.store.stories import StoriesMixin, StoryState, members_hash
+from aube.store.channels import ChannelRecord
+from aube.store.db import READ, WRITE, make_engine, migrate
+from aube.store.delivery import DeliveryRecord
+from aube.store.editions import NewCard, NewEdition
+from aube.store.facade import Facade
+from aube.store.interests import InterestVectors, NewEvidence, NewInterest
+from aube.store.items import InsertResult
+from aube.store.ledger import LlmCall, Spent
+from aube.store.stories import StoryState, members_hash
 from aube.store.unit import Unit
-from aube.store.users import UsersMixin
 
 
-class Store(
-    SourcesMixin,
-    ItemsMixin,
-    EmbeddingsMixin,
-    StoriesMixin,
-    RunsMixin,
-    UsersMixin,
-    ProfileMixin,
-    EditionsMixin,
-    LedgerMixin,
-    AccountsMixin,
-    DeliveryMixin,
-):
+class Store(Facade):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
@@ -49,7 +40,8 @@ class Store(
 
     @contextmanager
     def write(self) -> Iterator[Unit]:
-        """One write transaction (BEGIN IMMEDIATE on SQLite), committed once at the end."""
+        """One write transaction (BEGIN IMMEDIATE on SQLite), committed once at the end; an
+        exception rolls all of it back."""
         with self.engine.connect() as conn:
             conn.execution_options(**{WRITE: True})
             with conn.begin():
@@ -57,9 +49,25 @@ class Store(
 
     @contextmanager
     def read(self) -> Iterator[Unit]:
-        """One read transaction: a consistent snapshot, never the write lock."""
-        with self.engine.connect() as conn, conn.begin():
-            yield Unit(conn, writable=False)
+        """One read-only transaction: a consistent snapshot, never the write lock."""
+        with self.engine.connect() as conn:
+            conn.execution_options(**{READ: True})
+            with conn.begin():
+                yield Unit(conn, writable=False)
+
+    @contextmanager
+    def transaction(self, conn: Connection | None = None) -> Iterator[Connection]:
+        """TRANSITIONAL (see ``aube.store.facade``): a write transaction's connection, or the
+        caller's own when ``conn`` is given. New code uses ``write()``."""
+        if conn is not None:
+            yield conn
+            return
+        with self.write() as uow:
+            yield uow.conn
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
 
     def close(self) -> None:
         self.engine.dispose()

@@ -1,14 +1,11 @@
-"""What every per-entity mixin of the store shares."""
+"""What every repository shares: the unit's connection, and chunked ``IN`` lists."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine
-
-from aube.store.db import WRITE
+from sqlalchemy import Connection
 
 T = TypeVar("T")
 
@@ -21,23 +18,19 @@ def chunks(values: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
         yield values[start : start + size]
 
 
-class StoreBase:
-    engine: Engine
+class Repo:
+    """The SQL of one entity, run on the connection of the unit of work it belongs to.
 
-    @contextmanager
-    def transaction(self, conn: Connection | None = None) -> Iterator[Connection]:
-        """A transaction, or the caller's own when ``conn`` is given (so stages can group writes)."""
-        if conn is not None:
-            yield conn
-            return
-        with self.engine.connect() as own:
-            own.execution_options(**{WRITE: True})  # BEGIN IMMEDIATE on SQLite
-            with own.begin():
-                yield own
+    A repository never begins, commits or rolls back: the unit does, once (``Store.write()``
+    / ``Store.read()``). Where a step may fail on purpose (a unique name taken), it runs in a
+    savepoint so the unit's transaction stays usable."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
 
     @property
     def dialect(self) -> str:
-        return self.engine.dialect.name
+        return self.conn.dialect.name
 
 
 def row_dict(row: Any) -> dict[str, Any]:

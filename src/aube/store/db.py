@@ -16,8 +16,10 @@ from aube.errors import StoreError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
-# The execution option that marks a connection's transactions as writes (``Store.write``).
+# The execution options that mark a connection's transactions as writes (``Store.write``) or
+# as read-only (``Store.read``). A connection with neither (migrations, tests) is unrestricted.
 WRITE = "aube_write"
+READ = "aube_read"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -34,7 +36,27 @@ def _sqlite_begin(conn: Connection) -> None:
     # overtaken between its read and its write. With the driver's own transaction handling off
     # (isolation_level=None), Aube issues BEGIN itself: IMMEDIATE for writes, so the write lock
     # is taken before the first read, and DEFERRED for reads, which never block the writer.
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
+    options = conn.get_execution_options()
+    # A read unit cannot write (a write there would take the lock half-way, unannounced):
+    # query_only is per connection, so it is set only when it changes.
+    read_only = bool(options.get(READ))
+    info = conn.connection.info
+    if info.get("query_only", False) != read_only:
+        conn.exec_driver_sql(f"PRAGMA query_only = {int(read_only)}")
+        info["query_only"] = read_only
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE) else "BEGIN")
+
+
+def _postgres_begin(conn: Connection) -> None:
+    # A read unit is a READ ONLY transaction. psycopg starts transactions itself (lazily, at
+    # the first statement), so the flag is set on the driver's connection, which is idle here.
+    read_only = bool(conn.get_execution_options().get(READ))
+    driver = conn.connection.dbapi_connection
+    if hasattr(driver, "read_only"):
+        if driver.read_only != read_only:
+            driver.read_only = read_only
+    elif read_only:
+        conn.exec_driver_sql("SET TRANSACTION READ ONLY")
 
 
 def make_engine(url: str) -> Engine:
@@ -48,7 +70,10 @@ def make_engine(url: str) -> Engine:
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
             return engine
-        return create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True)
+        if engine.dialect.name == "postgresql":
+            event.listen(engine, "begin", _postgres_begin)
+        return engine
     except (ArgumentError, NoSuchModuleError) as exc:
         raise StoreError(f"cannot use database URL {url!r}: {exc}") from exc
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, tuple_, update
+from sqlalchemy import and_, func, insert, select, tuple_, update
 
-from aube.store.base import StoreBase, chunks, row_dict
+from aube.store.base import Repo, chunks, row_dict
 from aube.store.schema import items, sources, story_items
 from aube.types import Item, NewItem
 
@@ -23,100 +24,96 @@ class InsertResult:
 _ITEM_COLUMNS = [c for c in items.c if c.name != "id"]
 
 
-class ItemsMixin(StoreBase):
-    def insert_items(self, new: Sequence[NewItem], conn: Connection | None = None) -> InsertResult:
+class ItemsRepo(Repo):
+    def insert(self, new: Sequence[NewItem]) -> InsertResult:
         """Store new entries once. An entry is a duplicate when its (source, guid), canonical URL
         or content hash is already known; a known (source, guid) whose content changed is updated
         in place (its hash changes, so its embedding and story summary are recomputed)."""
         result = InsertResult()
         if not new:
             return result
-        with self.transaction(conn) as tx:
-            by_key = self._existing_by_guid(tx, [(n.source_id, n.guid) for n in new])
-            known_urls = self._existing(tx, items.c.url, [n.url for n in new if n.url])
-            known_hashes = self._existing(tx, items.c.content_hash, [n.content_hash for n in new])
-            rows: list[dict[str, object]] = []
-            seen_keys: set[tuple[int, str]] = set()
-            for n in new:
-                key = (n.source_id, n.guid)
-                if key in seen_keys:
+        tx = self.conn
+        by_key = self._existing_by_guid([(n.source_id, n.guid) for n in new])
+        known_urls = self._existing(items.c.url, [n.url for n in new if n.url])
+        known_hashes = self._existing(items.c.content_hash, [n.content_hash for n in new])
+        rows: list[dict[str, object]] = []
+        seen_keys: set[tuple[int, str]] = set()
+        for n in new:
+            key = (n.source_id, n.guid)
+            if key in seen_keys:
+                result.duplicates += 1
+                continue
+            seen_keys.add(key)
+            if key in by_key:
+                item_id, old_hash = by_key[key]
+                if old_hash != n.content_hash and n.content_hash not in known_hashes:
+                    values = {k: v for k, v in _row(n).items() if k in _UPDATABLE}
+                    tx.execute(update(items).where(items.c.id == item_id).values(**values))
+                    known_hashes.add(n.content_hash)
+                    result.updated.append(item_id)
+                else:
                     result.duplicates += 1
-                    continue
-                seen_keys.add(key)
-                if key in by_key:
-                    item_id, old_hash = by_key[key]
-                    if old_hash != n.content_hash and n.content_hash not in known_hashes:
-                        values = {k: v for k, v in _row(n).items() if k in _UPDATABLE}
-                        tx.execute(update(items).where(items.c.id == item_id).values(**values))
-                        known_hashes.add(n.content_hash)
-                        result.updated.append(item_id)
-                    else:
-                        result.duplicates += 1
-                    continue
-                if (n.url and n.url in known_urls) or n.content_hash in known_hashes:
-                    result.duplicates += 1
-                    continue
-                if n.url:
-                    known_urls.add(n.url)
-                known_hashes.add(n.content_hash)
-                rows.append(_row(n))
-            for part in chunks(rows, 500):
-                ids = tx.execute(
-                    insert(items).returning(items.c.id, sort_by_parameter_order=True), list(part)
-                ).scalars()
-                result.inserted.extend(ids)
+                continue
+            if (n.url and n.url in known_urls) or n.content_hash in known_hashes:
+                result.duplicates += 1
+                continue
+            if n.url:
+                known_urls.add(n.url)
+            known_hashes.add(n.content_hash)
+            rows.append(_row(n))
+        for part in chunks(rows, 500):
+            ids = tx.execute(
+                insert(items).returning(items.c.id, sort_by_parameter_order=True), list(part)
+            ).scalars()
+            result.inserted.extend(ids)
         return result
 
-    @staticmethod
-    def _existing(conn: Connection, column: object, values: Iterable[str]) -> set[str]:
+    def _existing(self, column: Any, values: Iterable[str]) -> set[str]:
         found: set[str] = set()
         wanted = sorted(set(values))
         for part in chunks(wanted):
-            found.update(r[0] for r in conn.execute(select(column).where(column.in_(part))))  # type: ignore[attr-defined]
+            found.update(r[0] for r in self.conn.execute(select(column).where(column.in_(part))))
         return found
 
-    @staticmethod
     def _existing_by_guid(
-        conn: Connection, keys: Sequence[tuple[int, str]]
+        self, keys: Sequence[tuple[int, str]]
     ) -> dict[tuple[int, str], tuple[int, str]]:
         found: dict[tuple[int, str], tuple[int, str]] = {}
         for part in chunks(sorted(set(keys)), 400):
             query = select(items.c.source_id, items.c.guid, items.c.id, items.c.content_hash).where(
                 tuple_(items.c.source_id, items.c.guid).in_(list(part))
             )
-            for sid, guid, iid, h in conn.execute(query):
+            for sid, guid, iid, h in self.conn.execute(query):
                 found[(sid, guid)] = (iid, h)
         return found
 
     def known_guids(self, source_id: int, guids: Sequence[str]) -> set[str]:
         found: set[str] = set()
-        with self.engine.connect() as conn:
-            for part in chunks(sorted(set(guids))):
-                query = select(items.c.guid).where(
-                    items.c.source_id == source_id, items.c.guid.in_(part)
-                )
-                found.update(conn.execute(query).scalars())
+        for part in chunks(sorted(set(guids))):
+            query = select(items.c.guid).where(
+                items.c.source_id == source_id, items.c.guid.in_(part)
+            )
+            found.update(self.conn.execute(query).scalars())
         return found
 
-    def get_items(self, ids: Sequence[int]) -> list[Item]:
+    def get_many(self, ids: Sequence[int]) -> list[Item]:
         """Items by id, in the order asked, with their publisher (the source's title or host)."""
         found: dict[int, Item] = {}
-        with self.engine.connect() as conn:
-            for part in chunks(list(ids)):
-                query = (
-                    select(items, sources.c.title.label("publisher"), sources.c.url.label("feed"))
-                    .join(sources, sources.c.id == items.c.source_id)
-                    .where(items.c.id.in_(part))
-                )
-                for row in conn.execute(query):
-                    data = row_dict(row)
-                    data["publisher"] = publisher_name(data.pop("publisher"), data.pop("feed"))
-                    data.pop("full_text_extracted", None)
-                    data["url"] = data["url"] or ""
-                    found[data["id"]] = Item(**data)
+        for part in chunks(list(ids)):
+            query = (
+                select(items, sources.c.title.label("publisher"), sources.c.url.label("feed"))
+                .join(sources, sources.c.id == items.c.source_id)
+                .where(items.c.id.in_(part))
+            )
+            for row in self.conn.execute(query):
+                data = row_dict(row)
+                data["publisher"] = publisher_name(data.pop("publisher"), data.pop("feed"))
+                data.pop("full_text_extracted", None)
+                data["url"] = data["url"] or ""
+                found[data["id"]] = Item(**data)
         return [found[i] for i in ids if i in found]
 
-    def unclustered_item_ids(self, *, since: datetime | None = None) -> list[int]:
+    def unclustered_ids(self, *, since: datetime | None = None) -> list[int]:
         """Items not yet in any story, oldest first."""
         query = (
             select(items.c.id)
@@ -126,22 +123,19 @@ class ItemsMixin(StoreBase):
         )
         if since is not None:
             query = query.where(items.c.published_at >= since)
-        with self.engine.connect() as conn:
-            return list(conn.execute(query).scalars())
+        return list(self.conn.execute(query).scalars())
 
-    def count_items(self) -> int:
-        with self.engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(items)).scalar_one())
+    def count(self) -> int:
+        return int(self.conn.execute(select(func.count()).select_from(items)).scalar_one())
 
-    def items_of_source(self, source_id: int, *, limit: int = 50) -> list[Item]:
-        with self.engine.connect() as conn:
-            ids = conn.execute(
-                select(items.c.id)
-                .where(and_(items.c.source_id == source_id))
-                .order_by(items.c.published_at.desc())
-                .limit(limit)
-            ).scalars()
-            return self.get_items(list(ids))
+    def of_source(self, source_id: int, *, limit: int = 50) -> list[Item]:
+        ids = self.conn.execute(
+            select(items.c.id)
+            .where(and_(items.c.source_id == source_id))
+            .order_by(items.c.published_at.desc())
+            .limit(limit)
+        ).scalars()
+        return self.get_many(list(ids))
 
 
 _UPDATABLE = {

@@ -10,14 +10,14 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from aube.errors import NotFound
-from aube.store.base import StoreBase, chunks, row_dict
+from aube.store.base import Repo, chunks, row_dict
 from aube.store.embeddings import from_blob, to_blob
 from aube.store.items import publisher_key, publisher_name
 from aube.store.schema import items, sources, stories, story_items, summaries
-from aube.types import Story, StoryItem, Summary
+from aube.types import Story, StoryItem
 
 
 @dataclass
@@ -50,22 +50,22 @@ def members_hash(content_hashes: Sequence[str]) -> str:
     return hashlib.sha256("\n".join(sorted(content_hashes)).encode()).hexdigest()
 
 
-class StoriesMixin(StoreBase):
-    def open_story_states(self, *, since: datetime, model: str) -> list[StoryState]:
+class StoriesRepo(Repo):
+    def open_states(self, *, since: datetime, model: str) -> list[StoryState]:
         """Stories seen since ``since`` and clustered with ``model``: those new items may join."""
         query = select(stories).where(stories.c.last_seen >= since, stories.c.model == model)
-        with self.engine.connect() as conn:
-            return [
-                StoryState(
-                    story_id=r.id,
-                    first_seen=r.first_seen,
-                    last_seen=r.last_seen,
-                    centroid=from_blob(r.centroid),
-                    size=r.item_count,
-                    evidence=dict(r.evidence),
-                )
-                for r in conn.execute(query)
-            ]
+        conn = self.conn
+        return [
+            StoryState(
+                story_id=r.id,
+                first_seen=r.first_seen,
+                last_seen=r.last_seen,
+                centroid=from_blob(r.centroid),
+                size=r.item_count,
+                evidence=dict(r.evidence),
+            )
+            for r in conn.execute(query)
+        ]
 
     def apply_clustering(
         self,
@@ -74,78 +74,72 @@ class StoriesMixin(StoreBase):
         *,
         model: str,
         now: datetime,
-        conn: Connection | None = None,
     ) -> list[int]:
-        """Persist one clustering pass in one transaction.
+        """Persist one clustering pass.
 
         ``states`` are the new or changed stories (negative ids create stories), ``memberships``
         pairs (item_id, story_id) for items placed in this pass. Each story that gained items
         gets one new version. Returns the ids of stories created or changed."""
-        with self.transaction(conn) as tx:
-            ids: dict[int, int] = {}
-            for state in states:
-                values = {
-                    "first_seen": state.first_seen,
-                    "last_seen": state.last_seen,
-                    "updated_at": now,
-                    "model": model,
-                    "centroid": to_blob(state.centroid),
-                    "evidence": state.evidence,
-                }
-                if state.story_id < 0:
-                    ids[state.story_id] = int(
-                        tx.execute(
-                            insert(stories).values(
-                                version=0,
-                                item_count=0,
-                                publisher_count=0,
-                                content_hash="",
-                                **values,
-                            )
-                        ).inserted_primary_key[0]
-                    )
-                else:
-                    ids[state.story_id] = state.story_id
+        tx = self.conn
+        ids: dict[int, int] = {}
+        for state in states:
+            values = {
+                "first_seen": state.first_seen,
+                "last_seen": state.last_seen,
+                "updated_at": now,
+                "model": model,
+                "centroid": to_blob(state.centroid),
+                "evidence": state.evidence,
+            }
+            if state.story_id < 0:
+                ids[state.story_id] = int(
                     tx.execute(
-                        update(stories).where(stories.c.id == state.story_id).values(**values)
-                    )
-            grown: set[int] = set()
-            rows = []
-            for item_id, ref in memberships:
-                story_id = ids.get(ref, ref)
-                grown.add(story_id)
-                rows.append(
-                    {"item_id": item_id, "story_id": story_id, "added_at": now, "version": 0}
-                )
-            versions = (
-                dict(
-                    tx.execute(
-                        select(stories.c.id, stories.c.version).where(
-                            stories.c.id.in_(sorted(grown))
+                        insert(stories).values(
+                            version=0,
+                            item_count=0,
+                            publisher_count=0,
+                            content_hash="",
+                            **values,
                         )
-                    ).all()
+                    ).inserted_primary_key[0]
                 )
-                if grown
-                else {}
-            )
-            for row in rows:
-                row["version"] = versions[row["story_id"]] + 1
-            for part in chunks(rows, 500):
-                tx.execute(insert(story_items), list(part))
-            if grown:
+            else:
+                ids[state.story_id] = state.story_id
+                tx.execute(update(stories).where(stories.c.id == state.story_id).values(**values))
+        grown: set[int] = set()
+        rows = []
+        for item_id, ref in memberships:
+            story_id = ids.get(ref, ref)
+            grown.add(story_id)
+            rows.append({"item_id": item_id, "story_id": story_id, "added_at": now, "version": 0})
+        versions = (
+            dict(
                 tx.execute(
-                    update(stories)
-                    .where(stories.c.id.in_(sorted(grown)))
-                    .values(version=stories.c.version + 1)
-                )
-            self._recount_stories(tx, sorted(grown), now=now)
-            return sorted(set(ids.values()) | grown)
+                    select(stories.c.id, stories.c.version).where(stories.c.id.in_(sorted(grown)))
+                ).all()
+            )
+            if grown
+            else {}
+        )
+        for row in rows:
+            row["version"] = versions[row["story_id"]] + 1
+        for part in chunks(rows, 500):
+            tx.execute(insert(story_items), list(part))
+        if grown:
+            tx.execute(
+                update(stories)
+                .where(stories.c.id.in_(sorted(grown)))
+                .values(version=stories.c.version + 1)
+            )
+        self.recount(sorted(grown), now=now)
+        return sorted(set(ids.values()) | grown)
 
-    def _recount_stories(
-        self, conn: Connection, story_ids: Sequence[int], *, now: datetime
-    ) -> None:
+    def recount(self, story_ids: Sequence[int], *, now: datetime) -> None:
+        """Recompute the counts, members hash and time span of these stories after their
+        members changed; a story left without members is deleted."""
         if not story_ids:
             return
+        conn = self.conn
         members: dict[int, list[tuple[str, str, datetime]]] = defaultdict(list)
         for part in chunks(list(story_ids)):
             query = (
@@ -182,7 +176,7 @@ class StoriesMixin(StoreBase):
 
     # -- reading
 
-    def list_stories(
+    def top(
         self,
         *,
         since: datetime | None = None,
@@ -202,63 +196,63 @@ class StoriesMixin(StoreBase):
             stories.c.item_count.desc(),
             stories.c.last_seen.desc(),
         ).limit(limit)
-        with self.engine.connect() as conn:
-            ids = list(conn.execute(query).scalars())
-        return self.get_stories(ids, with_items=with_items)
+        conn = self.conn
+        ids = list(conn.execute(query).scalars())
+        return self.get_many(ids, with_items=with_items)
 
-    def get_story(self, story_id: int) -> Story:
-        found = self.get_stories([story_id])
+    def get(self, story_id: int) -> Story:
+        found = self.get_many([story_id])
         if not found:
             raise NotFound(f"no story {story_id}")
         return found[0]
 
-    def get_stories(self, ids: Sequence[int], *, with_items: bool = True) -> list[Story]:
+    def get_many(self, ids: Sequence[int], *, with_items: bool = True) -> list[Story]:
         """Stories by id in the order asked, each with its current summary and its items."""
         by_id: dict[int, dict[str, Any]] = {}
         members: dict[int, list[StoryItem]] = defaultdict(list)
-        with self.engine.connect() as conn:
-            for part in chunks(list(ids)):
-                query = (
-                    select(
-                        stories,
-                        summaries.c.headline,
-                        summaries.c.sentences,
-                        summaries.c.backend.label("summary_backend"),
-                    )
-                    .outerjoin(summaries, summaries.c.key == stories.c.summary_key)
-                    .where(stories.c.id.in_(part))
+        conn = self.conn
+        for part in chunks(list(ids)):
+            query = (
+                select(
+                    stories,
+                    summaries.c.headline,
+                    summaries.c.sentences,
+                    summaries.c.backend.label("summary_backend"),
                 )
-                for row in conn.execute(query):
-                    by_id[row.id] = row_dict(row)
-                if not with_items:
-                    continue
-                query = (
-                    select(
-                        story_items.c.story_id,
-                        story_items.c.added_at,
-                        items.c.id,
-                        items.c.title,
-                        items.c.url,
-                        items.c.published_at,
-                        sources.c.title.label("publisher"),
-                        sources.c.url.label("feed"),
-                    )
-                    .join(items, items.c.id == story_items.c.item_id)
-                    .join(sources, sources.c.id == items.c.source_id)
-                    .where(story_items.c.story_id.in_(part))
-                    .order_by(items.c.published_at, items.c.id)
+                .outerjoin(summaries, summaries.c.key == stories.c.summary_key)
+                .where(stories.c.id.in_(part))
+            )
+            for row in conn.execute(query):
+                by_id[row.id] = row_dict(row)
+            if not with_items:
+                continue
+            query = (
+                select(
+                    story_items.c.story_id,
+                    story_items.c.added_at,
+                    items.c.id,
+                    items.c.title,
+                    items.c.url,
+                    items.c.published_at,
+                    sources.c.title.label("publisher"),
+                    sources.c.url.label("feed"),
                 )
-                for r in conn.execute(query):
-                    members[r.story_id].append(
-                        StoryItem(
-                            item_id=r.id,
-                            title=r.title,
-                            url=r.url or "",
-                            publisher=publisher_name(r.publisher, r.feed),
-                            published_at=r.published_at,
-                            added_at=r.added_at,
-                        )
+                .join(items, items.c.id == story_items.c.item_id)
+                .join(sources, sources.c.id == items.c.source_id)
+                .where(story_items.c.story_id.in_(part))
+                .order_by(items.c.published_at, items.c.id)
+            )
+            for r in conn.execute(query):
+                members[r.story_id].append(
+                    StoryItem(
+                        item_id=r.id,
+                        title=r.title,
+                        url=r.url or "",
+                        publisher=publisher_name(r.publisher, r.feed),
+                        published_at=r.published_at,
+                        added_at=r.added_at,
                     )
+                )
         result = []
         for sid in ids:
             data = by_id.get(sid)
@@ -281,39 +275,35 @@ class StoriesMixin(StoreBase):
             )
         return result
 
-    def story_members(self, story_id: int) -> list[int]:
-        with self.engine.connect() as conn:
-            return list(
-                conn.execute(
-                    select(story_items.c.item_id).where(story_items.c.story_id == story_id)
-                ).scalars()
-            )
+    def members(self, story_id: int) -> list[int]:
+        conn = self.conn
+        return list(
+            conn.execute(
+                select(story_items.c.item_id).where(story_items.c.story_id == story_id)
+            ).scalars()
+        )
 
-    def new_in_story_since(self, story_id: int, since: datetime) -> list[StoryItem]:
+    def new_since(self, story_id: int, since: datetime) -> list[StoryItem]:
         """What joined the story after ``since``: the "what is new" view."""
-        return [i for i in self.get_story(story_id).items if i.added_at > since]
+        return [i for i in self.get(story_id).items if i.added_at > since]
 
-    def count_stories(self) -> int:
-        with self.engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(stories)).scalar_one())
+    def count(self) -> int:
+        conn = self.conn
+        return int(conn.execute(select(func.count()).select_from(stories)).scalar_one())
 
-    def story_hashes(
-        self, ids: Sequence[int] | None = None
-    ) -> dict[int, tuple[str, int, str | None]]:
+    def hashes(self, ids: Sequence[int] | None = None) -> dict[int, tuple[str, int, str | None]]:
         """(members hash, version, current summary key) of each story (all when ``ids`` is None)."""
         cols = (stories.c.id, stories.c.content_hash, stories.c.version, stories.c.summary_key)
         found: dict[int, tuple[str, int, str | None]] = {}
-        with self.engine.connect() as conn:
-            if ids is None:
-                return {r[0]: (r[1], r[2], r[3]) for r in conn.execute(select(*cols))}
-            for part in chunks(list(ids)):
-                for r in conn.execute(select(*cols).where(stories.c.id.in_(part))):
-                    found[r[0]] = (r[1], r[2], r[3])
+        conn = self.conn
+        if ids is None:
+            return {r[0]: (r[1], r[2], r[3]) for r in conn.execute(select(*cols))}
+        for part in chunks(list(ids)):
+            for r in conn.execute(select(*cols).where(stories.c.id.in_(part))):
+                found[r[0]] = (r[1], r[2], r[3])
         return found
 
-    def ranking_candidates(
-        self, *, since: datetime, until: datetime, model: str
-    ) -> list[Candidate]:
+    def candidates(self, *, since: datetime, until: datetime, model: str) -> list[Candidate]:
         """Stories seen in [since, until] embedded with ``model``, as ranking needs them."""
         query = (
             select(
@@ -333,18 +323,18 @@ class StoriesMixin(StoreBase):
             )
             .order_by(stories.c.id)
         )
-        with self.engine.connect() as conn:
-            rows = conn.execute(query).all()
-            source_sets: dict[int, set[int]] = defaultdict(set)
-            titles: dict[int, list[str]] = defaultdict(list)
-            for part in chunks([r.id for r in rows]):
-                for sid, src, title in conn.execute(
-                    select(story_items.c.story_id, items.c.source_id, items.c.title)
-                    .join(items, items.c.id == story_items.c.item_id)
-                    .where(story_items.c.story_id.in_(part))
-                ):
-                    source_sets[sid].add(src)
-                    titles[sid].append(title)
+        conn = self.conn
+        rows = conn.execute(query).all()
+        source_sets: dict[int, set[int]] = defaultdict(set)
+        titles: dict[int, list[str]] = defaultdict(list)
+        for part in chunks([r.id for r in rows]):
+            for sid, src, title in conn.execute(
+                select(story_items.c.story_id, items.c.source_id, items.c.title)
+                .join(items, items.c.id == story_items.c.item_id)
+                .where(story_items.c.story_id.in_(part))
+            ):
+                source_sets[sid].add(src)
+                titles[sid].append(title)
         return [
             Candidate(
                 id=r.id,
@@ -358,71 +348,24 @@ class StoriesMixin(StoreBase):
             for r in rows
         ]
 
-    def story_model(self, story_id: int) -> str | None:
-        with self.engine.connect() as conn:
-            return conn.execute(select(stories.c.model).where(stories.c.id == story_id)).scalar()
+    def model_of(self, story_id: int) -> str | None:
+        conn = self.conn
+        return conn.execute(select(stories.c.model).where(stories.c.id == story_id)).scalar()
 
-    def recent_story_ids(self, since: datetime) -> list[int]:
-        with self.engine.connect() as conn:
-            return list(
-                conn.execute(select(stories.c.id).where(stories.c.last_seen >= since)).scalars()
-            )
-
-    def story_member_map(self, ids: Sequence[int]) -> dict[int, list[int]]:
-        """Item ids of each story."""
-        found: dict[int, list[int]] = defaultdict(list)
-        with self.engine.connect() as conn:
-            for part in chunks(list(ids)):
-                query = select(story_items.c.story_id, story_items.c.item_id).where(
-                    story_items.c.story_id.in_(part)
-                )
-                for sid, iid in conn.execute(query):
-                    found[sid].append(iid)
-        return dict(found)
-
-    # -- summaries
-
-    def get_summary(self, key: str) -> Summary | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(summaries).where(summaries.c.key == key)).first()
-        if row is None:
-            return None
-        return Summary(
-            headline=row.headline,
-            sentences=tuple(row.sentences),
-            key_points=tuple(row.key_points),
-            backend=row.backend,
-            model=row.model,
-            prompt_version=row.prompt_version,
+    def recent_ids(self, since: datetime) -> list[int]:
+        conn = self.conn
+        return list(
+            conn.execute(select(stories.c.id).where(stories.c.last_seen >= since)).scalars()
         )
 
-    def put_summary(
-        self,
-        key: str,
-        story_id: int,
-        story_version: int,
-        summary: Summary,
-        *,
-        now: datetime,
-        meta: dict[str, Any] | None = None,
-    ) -> None:
-        """Store a summary under its cache key (once) and make it the story's current one."""
-        with self.transaction() as conn:
-            exists = conn.execute(select(summaries.c.key).where(summaries.c.key == key)).first()
-            if exists is None:
-                conn.execute(
-                    insert(summaries).values(
-                        key=key,
-                        story_id=story_id,
-                        story_version=story_version,
-                        backend=summary.backend,
-                        model=summary.model,
-                        prompt_version=summary.prompt_version,
-                        headline=summary.headline,
-                        sentences=list(summary.sentences),
-                        key_points=list(summary.key_points),
-                        meta=meta or {},
-                        created_at=now,
-                    )
-                )
-            conn.execute(update(stories).where(stories.c.id == story_id).values(summary_key=key))
+    def member_map(self, ids: Sequence[int]) -> dict[int, list[int]]:
+        """Item ids of each story."""
+        found: dict[int, list[int]] = defaultdict(list)
+        conn = self.conn
+        for part in chunks(list(ids)):
+            query = select(story_items.c.story_id, story_items.c.item_id).where(
+                story_items.c.story_id.in_(part)
+            )
+            for sid, iid in conn.execute(query):
+                found[sid].append(iid)
+        return dict(found)

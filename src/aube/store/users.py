@@ -1,18 +1,19 @@
-"""Users and the sources each follows."""
+"""Users: the readers, their settings, and who administers the server."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from aube.errors import InvalidInput, NotFound
-from aube.store.base import StoreBase, row_dict
-from aube.store.schema import sources, subscriptions, users
+from aube.store.base import Repo, row_dict
+from aube.store.schema import users
+from aube.store.subscriptions import SubscriptionsRepo
 from aube.types import User
 
 _HANDLE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -58,8 +59,8 @@ def check_user_fields(values: dict[str, object]) -> None:
         raise InvalidInput(f"{values['email']!r} is not an email address")
 
 
-class UsersMixin(StoreBase):
-    def add_user(
+class UsersRepo(Repo):
+    def add(
         self,
         handle: str,
         *,
@@ -93,117 +94,82 @@ class UsersMixin(StoreBase):
         }
         check_user_fields(values)
         try:
-            with self.transaction() as conn:
-                user_id = conn.execute(insert(users).values(**values)).inserted_primary_key[0]
-                defaults = (
-                    conn.execute(select(sources.c.id).where(sources.c.is_default.is_(True)))
-                    .scalars()
-                    .all()
-                )
-                if defaults:
-                    conn.execute(
-                        insert(subscriptions),
-                        [{"user_id": user_id, "source_id": s, "added_at": now} for s in defaults],
-                    )
+            # A savepoint: a name taken fails this insert only, and the unit stays usable.
+            with self.conn.begin_nested():
+                user_id = self.conn.execute(insert(users).values(**values)).inserted_primary_key[0]
         except IntegrityError:
             taken = "email" if email and self._exists(users.c.email, email) else "user name"
             raise InvalidInput(
                 f"{taken} {email if taken == 'email' else handle!r} is taken"
             ) from None
-        return self.get_user(user_id)
+        SubscriptionsRepo(self.conn).subscribe_to_defaults(int(user_id), now=now)
+        return self.get(int(user_id))
 
-    def _exists(self, column: object, value: object) -> bool:
-        with self.engine.connect() as conn:
-            return conn.execute(select(column).where(column == value)).first() is not None  # type: ignore[operator, arg-type]
+    def _exists(self, column: Any, value: object) -> bool:
+        return self.conn.execute(select(column).where(column == value)).first() is not None
 
-    def get_user(self, ref: int | str) -> User:
+    def get(self, ref: int | str) -> User:
         """A user by id or by user name."""
         if isinstance(ref, int) or str(ref).isdigit():
             cond = users.c.id == int(ref)
         else:
             cond = users.c.handle == str(ref).strip().lower()
-        with self.engine.connect() as conn:
-            row = conn.execute(select(users).where(cond)).first()
+        row = self.conn.execute(select(users).where(cond)).first()
         if row is None:
             raise NotFound(f"no user {ref!r} (see `aube users list`)")
         return _user(row)
 
-    def find_user_by_email(self, email: str) -> User | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(users).where(func.lower(users.c.email) == email.lower())
-            ).first()
+    def by_email(self, email: str) -> User | None:
+        row = self.conn.execute(
+            select(users).where(func.lower(users.c.email) == email.lower())
+        ).first()
+        return _user(row) if row else None
+
+    def by_handle(self, handle: str) -> User | None:
+        """By user name only (``get`` also takes ids, which a log-in form must not)."""
+        row = self.conn.execute(
+            select(users).where(users.c.handle == handle.strip().lower())
+        ).first()
         return _user(row) if row else None
 
     def password_hash(self, user_id: int) -> str | None:
-        with self.engine.connect() as conn:
-            return conn.execute(select(users.c.password_hash).where(users.c.id == user_id)).scalar()
+        return self.conn.execute(
+            select(users.c.password_hash).where(users.c.id == user_id)
+        ).scalar()
 
-    def list_users(self) -> list[User]:
-        with self.engine.connect() as conn:
-            return [_user(r) for r in conn.execute(select(users).order_by(users.c.id))]
+    def all(self) -> list[User]:
+        return [_user(r) for r in self.conn.execute(select(users).order_by(users.c.id))]
 
-    def count_users(self) -> int:
-        with self.engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(users)).scalar_one())
+    def count(self) -> int:
+        return int(self.conn.execute(select(func.count()).select_from(users)).scalar_one())
 
-    def update_user(self, user_id: int, **values: object) -> User:
+    def count_admins(self) -> int:
+        """Administrators who can log in (a password is set)."""
+        return int(
+            self.conn.execute(
+                select(func.count())
+                .select_from(users)
+                .where(users.c.is_admin.is_(True), users.c.password_hash.is_not(None))
+            ).scalar_one()
+        )
+
+    def update(self, user_id: int, **values: object) -> User:
         bad = set(values) - _USER_FIELDS
         if bad:
             raise InvalidInput(f"cannot change user field(s): {', '.join(sorted(bad))}")
         check_user_fields(values)
         try:
-            with self.transaction() as conn:
-                done = conn.execute(update(users).where(users.c.id == user_id).values(**values))
+            with self.conn.begin_nested():
+                done = self.conn.execute(
+                    update(users).where(users.c.id == user_id).values(**values)
+                )
         except IntegrityError:
             raise InvalidInput(f"email {values.get('email')!r} is taken") from None
         if done.rowcount == 0:
             raise NotFound(f"no user {user_id}")
-        return self.get_user(user_id)
+        return self.get(user_id)
 
-    def delete_user(self, user_id: int) -> None:
+    def delete(self, user_id: int) -> None:
         """Delete a user and everything that is theirs (cascades: profile, editions, feedback…)."""
-        with self.transaction() as conn:
-            if conn.execute(delete(users).where(users.c.id == user_id)).rowcount == 0:
-                raise NotFound(f"no user {user_id}")
-
-    # -- subscriptions
-
-    def subscribe(self, user_id: int, source_id: int, *, now: datetime) -> None:
-        with self.transaction() as conn:
-            present = conn.execute(
-                select(subscriptions.c.user_id).where(
-                    subscriptions.c.user_id == user_id, subscriptions.c.source_id == source_id
-                )
-            ).first()
-            if present is None:
-                conn.execute(
-                    insert(subscriptions).values(user_id=user_id, source_id=source_id, added_at=now)
-                )
-
-    def unsubscribe(self, user_id: int, source_id: int) -> None:
-        with self.transaction() as conn:
-            conn.execute(
-                delete(subscriptions).where(
-                    subscriptions.c.user_id == user_id, subscriptions.c.source_id == source_id
-                )
-            )
-
-    def user_source_ids(self, user_id: int) -> set[int]:
-        with self.engine.connect() as conn:
-            return set(
-                conn.execute(
-                    select(subscriptions.c.source_id).where(subscriptions.c.user_id == user_id)
-                ).scalars()
-            )
-
-    def subscription_map(self, user_ids: Sequence[int] | None = None) -> dict[int, frozenset[int]]:
-        """Each user's followed sources, for the batch edition build."""
-        query = select(subscriptions.c.user_id, subscriptions.c.source_id)
-        if user_ids is not None:
-            query = query.where(subscriptions.c.user_id.in_(list(user_ids)))
-        found: dict[int, set[int]] = {}
-        with self.engine.connect() as conn:
-            for uid, sid in conn.execute(query):
-                found.setdefault(uid, set()).add(sid)
-        return {u: frozenset(s) for u, s in found.items()}
+        if self.conn.execute(delete(users).where(users.c.id == user_id)).rowcount == 0:
+            raise NotFound(f"no user {user_id}")
