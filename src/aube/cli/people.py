@@ -47,9 +47,12 @@ def users_add(
 ) -> None:
     """Create a user (following every default source), optionally with starting topics."""
     st = state(ctx)
-    user = st.store.add_user(
+    user = service.add_user(
+        st.store,
         handle,
         now=st.clock(),
+        topics=[t for t in topics.split(",") if t.strip()] if topics else None,
+        embedder=lambda: embedder_for(st.settings),
         display_name=name,
         email=email,
         timezone=timezone,
@@ -58,14 +61,6 @@ def users_add(
         morning_time=morning,
         is_admin=admin,
     )
-    if topics:
-        service.add_topics(
-            st.store,
-            embedder_for(st.settings),
-            user,
-            [t for t in topics.split(",") if t.strip()],
-            now=st.clock(),
-        )
     console.print(
         f"Added user {user.id}: {user.handle} ({user.timezone}, {user.edition_size} cards, "
         f"mornings at {user.morning_time})"

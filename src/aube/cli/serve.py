@@ -83,6 +83,8 @@ def register(app: typer.Typer) -> None:
         u = st.store.get_user(user)
         secret = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
         passwords.check_rules(secret, handle=u.handle)
-        st.store.update_user(u.id, password_hash=passwords.hash_password(secret))
-        ended = st.store.delete_sessions(u.id)
+        password_hash = passwords.hash_password(secret)
+        with st.store.write() as uow:  # the new password and the end of every session, together
+            uow.users.update(u.id, password_hash=password_hash)
+            ended = uow.sessions.delete_of_user(u.id)
         console.print(f"Password of {u.handle} set; {ended} session(s) ended.")

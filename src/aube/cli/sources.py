@@ -150,15 +150,16 @@ def import_opml(
     mode = _mode(full_text or st.settings.ingest_full_text)
     added = existing = 0
     skipped: list[str] = []
-    for feed in feeds:
-        if not is_http_url(feed.url):
-            skipped.append(feed.url)
-            continue
-        _, created = st.store.add_source(
-            canonical_url(feed.url), now=st.clock(), title=feed.title, full_text=mode
-        )
-        added += created
-        existing += not created
+    with st.store.write() as uow:  # the whole file, or (on an error) none of it
+        for feed in feeds:
+            if not is_http_url(feed.url):
+                skipped.append(feed.url)
+                continue
+            _, created = uow.sources.add(
+                canonical_url(feed.url), now=st.clock(), title=feed.title, full_text=mode
+            )
+            added += created
+            existing += not created
     console.print(
         f"Imported {file}: {added} added, {existing} already there"
         + (f", {len(skipped)} skipped (not http/https): {', '.join(skipped)}" if skipped else "")

@@ -58,16 +58,19 @@ def deliver(
         return Outcome("waiting")
     lease = timedelta(seconds=settings.delivery_lease_seconds)
     now = clock()
-    claim = store.claim_delivery(
-        user_id=user.id,
-        channel_id=channel.id,
-        kind=channel.kind,
-        date=date,
-        edition_id=edition.id,
-        worker=worker,
-        now=now,
-        lease_until=now + lease,
-    )
+    # Each step is its own unit, committed before the next: what the store says is what
+    # happened, whatever stops this process in between.
+    with store.write() as uow:
+        claim = uow.deliveries.claim(
+            user_id=user.id,
+            channel_id=channel.id,
+            kind=channel.kind,
+            date=date,
+            edition_id=edition.id,
+            worker=worker,
+            now=now,
+            lease_until=now + lease,
+        )
     if claim is None:
         return Outcome("busy")
 
@@ -81,16 +84,17 @@ def deliver(
             retry_at = policy.next_attempt(attempts, at, key=claim.id)
             if retry_at is None:
                 status, error = "failed", f"gave up after {attempts} tries: {error}"
-        store.finish_delivery(
-            claim.id,
-            worker=worker,
-            now=at,
-            status=status,
-            error=error,
-            detail=detail,
-            next_attempt_at=retry_at,
-            count_attempt=counted,
-        )
+        with store.write() as uow:
+            uow.deliveries.finish(
+                claim.id,
+                worker=worker,
+                now=at,
+                status=status,
+                error=error,
+                detail=detail,
+                next_attempt_at=retry_at,
+                count_attempt=counted,
+            )
         return Outcome(status, claim.id, error, detail)
 
     if not edition.cards and not settings.delivery_send_empty:
@@ -105,7 +109,11 @@ def deliver(
         log.exception("preparing delivery %s failed", claim.id)
         return finish("retry", error=f"could not prepare the message: {exc!r}", counted=True)
 
-    if not store.begin_sending(claim.id, worker=worker, now=clock(), lease_until=clock() + lease):
+    with store.write() as uow:  # committed before the message leaves: "perhaps sent" from here
+        sending = uow.deliveries.begin_sending(
+            claim.id, worker=worker, now=clock(), lease_until=clock() + lease
+        )
+    if not sending:
         return Outcome("busy", claim.id)  # our lease ran out and another worker took over
     try:
         receipt = channel_impl.send(prepared)

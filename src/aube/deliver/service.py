@@ -1,5 +1,6 @@
 """A user's delivery channels, as the CLI and the web app change them: email opt-in and out,
-Apprise URLs, the private Atom feed; one-click unsubscribe; "send me a test"."""
+Apprise URLs, the private Atom feed; one-click unsubscribe; "send me a test". Each change is
+one transaction, so a look-then-change (is there an email channel yet?) cannot be overtaken."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from aube.deliver.atom import new_feed_token, token_hash
 from aube.deliver.base import DeliveryError, Outgoing, channel_for
 from aube.deliver.notify import check_url
 from aube.errors import InvalidInput, NotFound
-from aube.store import ChannelRecord, Store
+from aube.store import ChannelRecord, Store, Unit
 from aube.types import Edition, User
 
 
@@ -28,82 +29,97 @@ def enable_email(store: Store, settings: Settings, user: User, *, now: datetime)
             "email is not set up on this server: the administrator must set "
             "smtp_host (AUBE_SMTP_HOST) first"
         )
-    existing = store.find_channel(user.id, "email")
-    if existing is None:
-        return store.add_channel(
-            user.id, "email", now=now, unsubscribe_token=secrets.token_urlsafe(24)
+    with store.write() as uow:
+        existing = uow.channels.find(user.id, "email")
+        if existing is None:
+            return uow.channels.add(
+                user.id, "email", now=now, unsubscribe_token=secrets.token_urlsafe(24)
+            )
+        return uow.channels.update(
+            user.id,
+            existing.id,
+            now=now,
+            enabled=True,
+            unsubscribe_token=existing.unsubscribe_token or secrets.token_urlsafe(24),
         )
-    return store.update_channel(
-        user.id,
-        existing.id,
-        now=now,
-        enabled=True,
-        unsubscribe_token=existing.unsubscribe_token or secrets.token_urlsafe(24),
-    )
 
 
 def disable_email(store: Store, user: User, *, now: datetime) -> None:
     """Opt out. The channel (and its history) stays, switched off, so that opting in again the
     same day cannot send that day's edition a second time."""
-    existing = store.find_channel(user.id, "email")
+    with store.write() as uow:
+        _disable_email(uow, user, now=now)
+
+
+def _disable_email(uow: Unit, user: User, *, now: datetime) -> None:
+    existing = uow.channels.find(user.id, "email")
     if existing is not None:
-        store.update_channel(user.id, existing.id, now=now, enabled=False)
+        uow.channels.update(user.id, existing.id, now=now, enabled=False)
 
 
 def add_apprise(
     store: Store, settings: Settings, user: User, url: str, *, now: datetime
 ) -> ChannelRecord:
     url = url.strip()
-    check_url(url, settings)
-    if store.find_channel(user.id, "apprise", url) is not None:
-        raise InvalidInput("this notification URL is already one of the user's channels")
-    return store.add_channel(user.id, "apprise", now=now, target=url)
+    check_url(url, settings)  # resolves the host: before the write lock
+    with store.write() as uow:
+        if uow.channels.find(user.id, "apprise", url) is not None:
+            raise InvalidInput("this notification URL is already one of the user's channels")
+        return uow.channels.add(user.id, "apprise", now=now, target=url)
 
 
 def create_feed(store: Store, user: User, *, now: datetime) -> tuple[ChannelRecord, str]:
     """Make (or remake) the user's private feed; returns the channel and the token, which is
     shown now and never again (only its hash is kept). A previous URL stops working."""
     token = new_feed_token()
-    existing = store.find_channel(user.id, "atom")
-    if existing is None:
-        channel = store.add_channel(user.id, "atom", now=now, secret_hash=token_hash(token))
-    else:
-        channel = store.update_channel(
-            user.id, existing.id, now=now, enabled=True, secret_hash=token_hash(token)
-        )
+    with store.write() as uow:
+        existing = uow.channels.find(user.id, "atom")
+        if existing is None:
+            channel = uow.channels.add(user.id, "atom", now=now, secret_hash=token_hash(token))
+        else:
+            channel = uow.channels.update(
+                user.id, existing.id, now=now, enabled=True, secret_hash=token_hash(token)
+            )
     return channel, token
 
 
 def revoke_feed(store: Store, user: User, *, now: datetime) -> bool:
     """End the private feed: its URL answers "not found" from now on."""
-    existing = store.find_channel(user.id, "atom")
+    with store.write() as uow:
+        return _revoke_feed(uow, user, now=now)
+
+
+def _revoke_feed(uow: Unit, user: User, *, now: datetime) -> bool:
+    existing = uow.channels.find(user.id, "atom")
     if existing is None or not existing.has_feed_token:
         return False
-    store.update_channel(user.id, existing.id, now=now, secret_hash=None)
+    uow.channels.update(user.id, existing.id, now=now, secret_hash=None)
     return True
 
 
 def remove_channel(store: Store, user: User, channel_id: int, *, now: datetime) -> str:
     """Stop a channel: email is switched off, the feed revoked, an Apprise URL deleted."""
-    channel = store.get_channel(user.id, channel_id)
-    if channel.kind == "email":
-        disable_email(store, user, now=now)
-        return "email briefings turned off"
-    if channel.kind == "atom":
-        revoke_feed(store, user, now=now)
-        return "private feed revoked"
-    store.remove_channel(user.id, channel.id)
-    return "notification URL removed"
+    with store.write() as uow:
+        channel = uow.channels.get(user.id, channel_id)
+        if channel.kind == "email":
+            _disable_email(uow, user, now=now)
+            return "email briefings turned off"
+        if channel.kind == "atom":
+            _revoke_feed(uow, user, now=now)
+            return "private feed revoked"
+        uow.channels.remove(user.id, channel.id)
+        return "notification URL removed"
 
 
 def unsubscribe(store: Store, token: str, *, now: datetime) -> User:
     """One-click unsubscribe from an email's link or List-Unsubscribe-Post; idempotent."""
-    channel = store.channel_by_unsubscribe_token(token.strip()) if token.strip() else None
-    if channel is None or channel.kind != "email":
-        raise NotFound("this unsubscribe link is not valid (any more)")
-    if channel.enabled:
-        store.update_channel(channel.user_id, channel.id, now=now, enabled=False)
-    return store.get_user(channel.user_id)
+    with store.write() as uow:
+        channel = uow.channels.by_unsubscribe_token(token.strip()) if token.strip() else None
+        if channel is None or channel.kind != "email":
+            raise NotFound("this unsubscribe link is not valid (any more)")
+        if channel.enabled:
+            uow.channels.update(channel.user_id, channel.id, now=now, enabled=False)
+        return uow.users.get(channel.user_id)
 
 
 def send_test(

@@ -139,20 +139,23 @@ async def _ingest_one(
         # Recovered entries with nothing in them: the feed is broken, say so.
         raise FeedError(f"{result.url}: nothing usable could be read: {feed.warnings[0]}")
     new_items = await _full_texts(store, settings, fetcher, source, new_items, report)
-    inserted = store.insert_items(new_items)
+    # The entries and the fetch that brought them, in one transaction: the feed's validators
+    # (ETag, Last-Modified) are never stored without the entries they stand for.
+    with store.write() as uow:
+        inserted = uow.items.insert(new_items)
+        uow.sources.record_fetch(
+            source.id,
+            now=clock(),
+            etag=result.etag,
+            last_modified=result.last_modified,
+            title=feed.title,
+            site_url=feed.site_url,
+        )
     report.new += len(inserted.inserted)
     report.updated += len(inserted.updated)
     report.duplicates += inserted.duplicates
     report.new_item_ids.extend(inserted.inserted)
     report.ok += 1
-    store.record_fetch(
-        source.id,
-        now=clock(),
-        etag=result.etag,
-        last_modified=result.last_modified,
-        title=feed.title,
-        site_url=feed.site_url,
-    )
 
 
 async def _full_texts(

@@ -77,20 +77,22 @@ def load_records(
     kinds: Collection[str] = ALL_KINDS,
     extra_days: Sequence[str] = (),
 ) -> Records:
-    """What the schedule needs from the store, read in a handful of queries."""
+    """What the schedule needs from the store, read in a handful of queries, in one snapshot:
+    a delivery that finishes meanwhile is seen either open or finished, never neither."""
     wanted = frozenset(kinds)
-    last = store.last_runs(["ingest", "stories"]) if wanted & SHARED_KINDS else {}
-    if not wanted & PERSONAL_KINDS:
-        return Records(last_ingest=last.get("ingest"), last_stories=last.get("stories"))
-    days = sorted(set(candidate_days(users, now)) | set(extra_days))
-    return Records(
-        last_ingest=last.get("ingest"),
-        last_stories=last.get("stories"),
-        editions=store.edition_keys(days),
-        channels=store.enabled_channels(),
-        deliveries=store.open_deliveries(),
-        finished=store.finished_deliveries(days),
-    )
+    with store.read() as uow:
+        last = uow.runs.last_of(["ingest", "stories"]) if wanted & SHARED_KINDS else {}
+        if not wanted & PERSONAL_KINDS:
+            return Records(last_ingest=last.get("ingest"), last_stories=last.get("stories"))
+        days = sorted(set(candidate_days(users, now)) | set(extra_days))
+        return Records(
+            last_ingest=last.get("ingest"),
+            last_stories=last.get("stories"),
+            editions=uow.editions.keys(days),
+            channels=uow.channels.enabled(),
+            deliveries=uow.deliveries.unfinished(),
+            finished=uow.deliveries.finished(days),
+        )
 
 
 class Worker:

@@ -21,26 +21,28 @@ def _plain(value: Any) -> Any:
 
 
 def export_user(store: Store, user: User, *, now: datetime) -> dict[str, Any]:
-    editions = []
-    for day in store.edition_dates(user.id, limit=10_000):
-        edition = store.get_edition(user.id, day)
-        if edition is not None:
-            editions.append(asdict(edition))
-    return _plain(
-        {
-            "format": "aube-profile-export/1",
-            "exported_at": now,
-            "user": asdict(user),
-            "sources": sorted(
-                s.url for s in store.list_sources() if s.id in store.user_source_ids(user.id)
-            ),
-            "interests": [asdict(i) for i in store.list_interests(user.id)],
-            "requests": [
-                asdict(r) for r in store.list_requests(user.id, now=now, active_only=False)
-            ],
-            "imports": store.list_imports(user.id),
-            "feedback": store.feedback_log(user.id, limit=1_000_000),
-            "saved_cards": [asdict(c) for c in store.saved_cards(user.id)],
-            "editions": editions,
-        }
-    )
+    """One consistent snapshot: a thumbs-down or an import landing meanwhile is either all in
+    the document or not at all."""
+    with store.read() as uow:
+        editions = []
+        for day in uow.editions.dates(user.id, limit=10_000):
+            edition = uow.editions.get(user.id, day)
+            if edition is not None:
+                editions.append(asdict(edition))
+        followed = uow.subscriptions.source_ids(user.id)
+        return _plain(
+            {
+                "format": "aube-profile-export/1",
+                "exported_at": now,
+                "user": asdict(user),
+                "sources": sorted(s.url for s in uow.sources.all() if s.id in followed),
+                "interests": [asdict(i) for i in uow.interests.of_user(user.id)],
+                "requests": [
+                    asdict(r) for r in uow.requests.of_user(user.id, now=now, active_only=False)
+                ],
+                "imports": uow.imports.of_user(user.id),
+                "feedback": uow.feedback.log(user.id, limit=1_000_000),
+                "saved_cards": [asdict(c) for c in uow.cards.saved(user.id)],
+                "editions": editions,
+            }
+        )

@@ -42,17 +42,18 @@ def summarize_stories(
     for start in range(0, len(todo), BATCH):
         batch = todo[start : start + BATCH]
         fresh: list[int] = []
-        for sid in batch:
-            cached = store.get_summary(keys[sid])
-            if cached is None:
-                fresh.append(sid)
-            else:
-                store.put_summary(keys[sid], sid, state[sid][1], cached, now=clock())
-                report.cached += 1
-        members = store.story_member_map(fresh)
-        by_id = {
-            i.id: i for i in store.get_items([i for sid in fresh for i in members.get(sid, [])])
-        }
+        with store.write() as uow:  # the batch's summaries made before: reused, in one go
+            for sid in batch:
+                cached = uow.summaries.get(keys[sid])
+                if cached is None:
+                    fresh.append(sid)
+                else:
+                    uow.summaries.put(keys[sid], sid, state[sid][1], cached, now=clock())
+                    report.cached += 1
+        with store.read() as uow:
+            members = uow.stories.member_map(fresh)
+            wanted = [i for sid in fresh for i in members.get(sid, [])]
+            by_id = {i.id: i for i in uow.items.get_many(wanted)}
         inputs = []
         for sid in fresh:
             items = sorted(
@@ -60,15 +61,19 @@ def summarize_stories(
                 key=lambda i: (i.published_at, i.id),
             )
             inputs.append(StoryInput(sid, state[sid][1], state[sid][0], tuple(items)))
-        for story, summary in zip(inputs, summarizer.summarize(inputs), strict=True):
-            meta = meta_for(story.story_id) if meta_for is not None else None
-            key = keys[story.story_id]
-            if meta and meta.get("provisional"):
-                # Made extractive by the budget guard: not the answer for this key, so a
-                # night with budget left writes the real one.
-                key = cache_key(story.content_hash, summarizer, "provisional")
-            store.put_summary(key, story.story_id, story.version, summary, now=clock(), meta=meta)
-            report.summarized += 1
+        made = summarizer.summarize(inputs)  # slow (a model): before the write lock
+        with store.write() as uow:
+            for story, summary in zip(inputs, made, strict=True):
+                meta = meta_for(story.story_id) if meta_for is not None else None
+                key = keys[story.story_id]
+                if meta and meta.get("provisional"):
+                    # Made extractive by the budget guard: not the answer for this key, so a
+                    # night with budget left writes the real one.
+                    key = cache_key(story.content_hash, summarizer, "provisional")
+                uow.summaries.put(
+                    key, story.story_id, story.version, summary, now=clock(), meta=meta
+                )
+        report.summarized += len(inputs)
         if progress:
             progress(len(batch))
     return report

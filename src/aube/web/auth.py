@@ -105,10 +105,15 @@ def start_session(request: Request, response: Response, w: Web, user: User) -> V
     now = w.clock()
     days = w.settings.web_session_days
     session_id, csrf = digest(secret), new_secret()
-    w.store.prune_sessions(now=now)  # expired ones, anyone's: log-ins are rare, so this is cheap
-    w.store.add_session(
-        user.id, session_id=session_id, csrf=csrf, now=now, expires_at=now + timedelta(days=days)
-    )
+    with w.store.write() as uow:
+        uow.sessions.prune(now=now)  # expired ones, anyone's: log-ins are rare, so this is cheap
+        uow.sessions.add(
+            user.id,
+            session_id=session_id,
+            csrf=csrf,
+            now=now,
+            expires_at=now + timedelta(days=days),
+        )
     response.set_cookie(
         SESSION_COOKIE,
         secret,

@@ -87,28 +87,30 @@ def signup(
         return again(
             "Sign-up on this server is by invitation: ask its administrator for a link.", 403
         )
-    claimed = w.store.claim_invite(digest(invite), now=w.clock()) if mode == "invite" else None
-    if mode == "invite" and claimed is None:
-        return again("This invitation has just been used or has expired.", 403)
     try:
         passwords.check_rules(password, handle=handle)
         if password != password2:
             raise InvalidInput("the two passwords differ")
-        user = w.store.add_user(
-            handle,
-            now=w.clock(),
-            display_name=display_name.strip(),
-            email=email.strip() or None,
-            timezone=timezone or "UTC",
-            is_admin=mode == "first",
-            password_hash=passwords.hash_password(password),
-        )
+        password_hash = passwords.hash_password(password)  # slow: before the write lock
+        # The invite is claimed and the account made in one transaction: a sign-up that fails
+        # leaves the invite as it was, and two sign-ups cannot share one.
+        with w.store.write() as uow:
+            claimed = uow.invites.claim(digest(invite), now=w.clock()) if mode == "invite" else None
+            if mode == "invite" and claimed is None:
+                return again("This invitation has just been used or has expired.", 403)
+            user = uow.users.add(
+                handle,
+                now=w.clock(),
+                display_name=display_name.strip(),
+                email=email.strip() or None,
+                timezone=timezone or "UTC",
+                is_admin=mode == "first",
+                password_hash=password_hash,
+            )
+            if claimed is not None:
+                uow.invites.finish(claimed, used_by=user.id)
     except InvalidInput as exc:
-        if claimed is not None:
-            w.store.finish_invite(claimed, used_by=None)
         return again(_sentence(str(exc)))
-    if claimed is not None:
-        w.store.finish_invite(claimed, used_by=user.id)
     response = redirect("/welcome")
     start_session(request, response, w, user)
     return response

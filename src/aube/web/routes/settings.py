@@ -87,8 +87,10 @@ def change_password(
             raise InvalidInput("the two new passwords differ")
     except InvalidInput as exc:
         return _page(request, w, password_error=str(exc), status=400)
-    w.store.update_user(user.id, password_hash=passwords.hash_password(password))
-    w.store.delete_sessions(user.id, keep=viewer.session_id)  # a thief's session ends here
+    password_hash = passwords.hash_password(password)  # slow: before the write lock
+    with w.store.write() as uow:  # the new password and the end of the other sessions, together
+        uow.users.update(user.id, password_hash=password_hash)
+        uow.sessions.delete_of_user(user.id, keep=viewer.session_id)  # a thief's ends here
     return redirect("/settings", ok="password")
 
 

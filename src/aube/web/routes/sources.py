@@ -31,8 +31,9 @@ def _page(
     typed: str = "",
     status: int = 200,
 ) -> Response:
-    mine = w.store.user_source_ids(viewer.user.id)
-    sources = [s for s in w.store.list_sources() if s.id in mine]
+    with w.store.read() as uow:
+        mine = uow.subscriptions.source_ids(viewer.user.id)
+        sources = [s for s in uow.sources.all() if s.id in mine]
     return w.templates.render(
         request,
         "sources.html",
@@ -44,14 +45,20 @@ def _page(
     )
 
 
-def _follow(w: Web, viewer: Viewer, url: str, title: str = "") -> None:
-    url = url.strip()
-    if not is_http_url(url):
-        raise InvalidInput(f"{url[:200]!r} is not a web address (http:// or https://)")
-    source, _ = w.store.add_source(
-        canonical_url(url), now=w.clock(), title=title[:300], is_default=False
-    )
-    w.store.subscribe(viewer.user.id, source.id, now=w.clock())
+def _follow(w: Web, viewer: Viewer, feeds: list[tuple[str, str]]) -> None:
+    """Follow these (url, title) feeds, all or none: a bad address half-way through an OPML
+    file follows nothing, and says which address is at fault."""
+    now = w.clock()
+    urls = []
+    for url, _title in feeds:
+        url = url.strip()
+        if not is_http_url(url):
+            raise InvalidInput(f"{url[:200]!r} is not a web address (http:// or https://)")
+        urls.append(canonical_url(url))
+    with w.store.write() as uow:
+        for url, (_typed, title) in zip(urls, feeds, strict=True):
+            source, _ = uow.sources.add(url, now=now, title=title[:300], is_default=False)
+            uow.subscriptions.subscribe(viewer.user.id, source.id, now=now)
 
 
 @router.get("/settings/sources")
@@ -67,7 +74,7 @@ def add_source(
     viewer: ViewerDep,
 ) -> Response:
     try:
-        _follow(w, viewer, url)
+        _follow(w, viewer, [(url, "")])
     except InvalidInput as exc:
         return _page(request, w, viewer, error=str(exc), typed=url, status=400)
     return redirect("/settings/sources", ok="source-added")
@@ -94,8 +101,7 @@ def _follow_opml(request: Request, w: Web, viewer: Viewer, data: bytes) -> Respo
             raise InvalidInput("the OPML file lists no feed (no outline with an xmlUrl)")
         if len(feeds) > MAX_OPML_FEEDS:
             raise InvalidInput(f"the OPML file lists {len(feeds)} feeds; {MAX_OPML_FEEDS} at most")
-        for feed in feeds:
-            _follow(w, viewer, feed.url, feed.title if feed.title != feed.url else "")
+        _follow(w, viewer, [(f.url, f.title if f.title != f.url else "") for f in feeds])
     except InvalidInput as exc:
         return _page(request, w, viewer, error=str(exc), status=400)
     return redirect("/settings/sources", ok="opml")
@@ -103,7 +109,8 @@ def _follow_opml(request: Request, w: Web, viewer: Viewer, data: bytes) -> Respo
 
 @router.post("/settings/sources/{source_id}/remove")
 def remove_source(source_id: int, w: WebDep, viewer: ViewerDep) -> Response:
-    if source_id not in w.store.user_source_ids(viewer.user.id):
-        raise NotFound(f"you do not follow source {source_id}")
-    w.store.unsubscribe(viewer.user.id, source_id)
+    with w.store.write() as uow:
+        if source_id not in uow.subscriptions.source_ids(viewer.user.id):
+            raise NotFound(f"you do not follow source {source_id}")
+        uow.subscriptions.unsubscribe(viewer.user.id, source_id)
     return redirect("/settings/sources", ok="source-removed")
