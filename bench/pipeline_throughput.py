@@ -34,7 +34,7 @@ def one_run(limit: int | None, embed: str) -> dict[str, float]:
     from aube.enrich.stage import StoriesReport, build_stories, embed_items
     from aube.ingest.feeds import FeedEntry
     from aube.ingest.normalize import normalize_entry
-    from aube.pipeline.progress import Silent
+    from aube.progress import Silent
     from aube.store import Store
     from aube.summarize.base import get_summarizer
     from aube.summarize.stage import summarize_stories

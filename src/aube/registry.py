@@ -1,12 +1,18 @@
 """Named backends (embedders, summarizers, LLM backends, delivery channels), built in or
-added by a plugin, all registered the same way: a plugin is an entry point in the
-registry's group, called with the registry's ``register`` function."""
+added by a plugin, all found the same way.
+
+Built-ins are named by ``"module:attribute"`` strings and imported only when first asked
+for, so a base module never imports its built-ins (which import the base back) and Aube
+runs without the optional libraries of backends it does not use. A plugin is an entry point
+in the registry's group, called with the registry's ``register`` function; what it registers
+(or any later ``register``) wins over a built-in of the same name."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from importlib import import_module
 from importlib.metadata import entry_points
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from aube.errors import ConfigError
 
@@ -14,8 +20,9 @@ F = TypeVar("F", bound=Callable[..., object])
 
 
 class Registry(Generic[F]):
-    """Factories by name. ``builtins`` registers the built-in ones, and ``group``'s entry
-    points the plugins', once, on first use; a later registration of a name wins."""
+    """Factories by name: ``builtins`` maps names to ``"module:attribute"`` (the attribute may
+    be dotted, ``"aube.llm.openai_compat:OpenAICompatBackend.from_settings"``); ``group``'s
+    entry points register the plugins', once, on first use."""
 
     def __init__(
         self,
@@ -23,11 +30,11 @@ class Registry(Generic[F]):
         *,
         setting: str = "",
         group: str = "",
-        builtins: Callable[[Callable[[str, F], None]], None] | None = None,
+        builtins: Mapping[str, str] | None = None,
         error: type[Exception] = ConfigError,
     ) -> None:
         self.what, self.setting, self.group, self.error = what, setting, group, error
-        self._builtins = builtins
+        self._builtins = dict(builtins or {})
         self._factories: dict[str, F] = {}
         self._loaded = False
 
@@ -36,26 +43,38 @@ class Registry(Generic[F]):
 
     def names(self) -> list[str]:
         self._load()
-        return sorted(self._factories)
+        return sorted(set(self._factories) | set(self._builtins))
 
     def factory(self, name: str) -> F:
         """The factory registered as ``name``; an unknown name is an error naming the setting
         and every known name."""
         self._load()
-        try:
-            return self._factories[name]
-        except KeyError:
+        found = self._factories.get(name)
+        if found is not None:
+            return found
+        path = self._builtins.get(name)
+        if path is None:
             where = f" ({self.setting})" if self.setting else ""
             raise self.error(
-                f"unknown {self.what} {name!r}{where}; known: " + ", ".join(sorted(self._factories))
-            ) from None
+                f"unknown {self.what} {name!r}{where}; known: " + ", ".join(self.names())
+            )
+        factory: F = _resolve(path)
+        self._factories[name] = factory
+        return factory
 
     def _load(self) -> None:
         if self._loaded:
             return
         self._loaded = True
-        if self._builtins is not None:
-            self._builtins(self.register)
         if self.group:
             for ep in entry_points(group=self.group):
                 ep.load()(self.register)
+
+
+def _resolve(path: str) -> Any:
+    """The object a ``"module:attribute.attribute"`` string names."""
+    module, _, attribute = path.partition(":")
+    found: Any = import_module(module)
+    for part in attribute.split("."):
+        found = getattr(found, part)
+    return found

@@ -16,9 +16,9 @@ from aube.deliver import service
 from aube.deliver.base import feed_url
 from aube.deliver.notify import masked
 from aube.errors import InvalidInput
-from aube.pipeline.progress import rich_reporter
 from aube.pipeline.schedule import local_day
 from aube.pipeline.worker import TickReport, Worker
+from aube.progress import rich_reporter
 from aube.store import ChannelRecord
 from aube.types import User
 

@@ -16,7 +16,7 @@ from aube.compose.render import edition_text
 from aube.enrich.factory import embedder_for
 from aube.errors import InvalidInput
 from aube.pipeline.editions import editions as build
-from aube.pipeline.progress import rich_reporter
+from aube.progress import rich_reporter
 from aube.signals import service
 from aube.signals.export import export_user
 

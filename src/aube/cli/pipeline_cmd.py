@@ -9,8 +9,8 @@ from rich.table import Table
 
 from aube.cli.common import console, state, when
 from aube.ingest.stage import IngestReport
-from aube.pipeline.progress import rich_reporter
 from aube.pipeline.shared import fetch, process
+from aube.progress import rich_reporter
 
 
 def _ingest_summary(r: IngestReport) -> str:

@@ -13,7 +13,7 @@ from aube.clock import system_clock
 from aube.compose.render import edition_text
 from aube.pipeline.demo import demo_user, up
 from aube.pipeline.editions import editions
-from aube.pipeline.progress import rich_reporter
+from aube.progress import rich_reporter
 
 
 def register(app: typer.Typer) -> None:

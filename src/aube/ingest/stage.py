@@ -26,7 +26,7 @@ from aube.ingest.articles import extract_article
 from aube.ingest.feeds import parse_feed
 from aube.ingest.http import Fetcher
 from aube.ingest.normalize import normalize_entry, with_article
-from aube.pipeline.progress import Reporter, Silent
+from aube.progress import Reporter, Silent
 from aube.store import Store
 from aube.types import NewItem, Source
 

@@ -2,9 +2,10 @@
 
 A backend turns chat requests into texts and reports what each call cost (prompt and
 completion tokens, seconds). Backends are registered by name with a factory
-``(settings) -> ChatBackend``; the built-ins (``llama-cpp``, ``openai``) register through the
-same call as plugins, which are found through the ``aube.llm_backends`` entry-point group
-(each entry point is a function that receives ``register_backend``).
+``(settings) -> ChatBackend``; the built-ins (``llama-cpp``, ``openai``) are named by
+"module:attribute" and imported on first use; plugins are found through the
+``aube.llm_backends`` entry-point group (each entry point is a function that receives
+``register_backend``).
 
 Every request carries the accounting tags the cost ledger needs (stage, story, user,
 purpose); backends ignore them, ``aube.llm.ledger.Metered`` records them."""
@@ -73,14 +74,15 @@ class ChatBackend(Protocol):
 Factory = Callable[[Settings], ChatBackend]
 
 
-def _builtins(register: Callable[[str, Factory], None]) -> None:
-    from aube.llm import builtins
-
-    builtins.register(register)
-
-
+# Imported on first use only, so Aube runs without llama-cpp-python.
 BACKENDS: Registry[Factory] = Registry(
-    "LLM backend", setting="llm_backend", group="aube.llm_backends", builtins=_builtins
+    "LLM backend",
+    setting="llm_backend",
+    group="aube.llm_backends",
+    builtins={
+        "llama-cpp": "aube.llm.llamacpp:LlamaCppBackend.from_settings",
+        "openai": "aube.llm.openai_compat:OpenAICompatBackend.from_settings",
+    },
 )
 
 

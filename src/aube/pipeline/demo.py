@@ -22,8 +22,8 @@ from aube.errors import InvalidInput
 from aube.ingest.opml import parse_opml
 from aube.ingest.stage import IngestReport
 from aube.ingest.urls import canonical_url
-from aube.pipeline.progress import Reporter
 from aube.pipeline.shared import fetch, process
+from aube.progress import Reporter
 from aube.store import Store
 
 FEED_SUFFIXES = (".xml", ".rss", ".atom", ".json")

@@ -8,8 +8,8 @@ from aube.clock import Clock
 from aube.compose.edition import EditionsReport, build_editions
 from aube.config import Settings
 from aube.enrich.factory import embedder_for
-from aube.pipeline.progress import Reporter
 from aube.pipeline.runs import recorded
+from aube.progress import Reporter
 from aube.store import Store
 
 

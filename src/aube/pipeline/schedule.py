@@ -29,7 +29,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from aube.config import Settings
-from aube.store.delivery import ChannelRecord, DeliveryRecord
+from aube.store import ChannelRecord, DeliveryRecord
 from aube.types import User
 
 JobKind = Literal["settle", "expire", "ingest", "stories", "edition", "deliver"]

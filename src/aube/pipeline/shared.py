@@ -11,8 +11,8 @@ from aube.config import Settings
 from aube.enrich.factory import embedder_for
 from aube.enrich.stage import StoriesReport, build_stories
 from aube.ingest.stage import IngestReport, ingest_sources
-from aube.pipeline.progress import Reporter, Silent
 from aube.pipeline.runs import recorded
+from aube.progress import Reporter, Silent
 from aube.store import Store
 from aube.summarize.base import get_summarizer
 from aube.summarize.stage import SummaryReport, summarize_stories

@@ -34,10 +34,10 @@ from aube.deliver.base import Channel, channel_for
 from aube.deliver.dispatch import Outcome, deliver
 from aube.deliver.retry import RetryPolicy
 from aube.pipeline.editions import editions
-from aube.pipeline.progress import Reporter, Silent
 from aube.pipeline.runs import recorded
 from aube.pipeline.schedule import Job, Records, candidate_days, day_jobs, due_jobs, local_day
 from aube.pipeline.shared import fetch, process
+from aube.progress import Reporter, Silent
 from aube.store import ChannelRecord, Store
 from aube.types import User
 

@@ -1,9 +1,9 @@
 """The summarizer Protocol, its input, the cache key, and the backend registry.
 
-A backend is registered by name with a factory ``(settings) -> Summarizer``. Built-in
-backends register themselves through the same call as plugins do; plugins are found
-through the ``aube.summarizers`` entry-point group (each entry point is a function
-that receives ``register_summarizer``)."""
+A backend is registered by name with a factory ``(settings) -> Summarizer``. The built-ins
+are named here by "module:attribute" and imported on first use (this module never imports
+them); plugins are found through the ``aube.summarizers`` entry-point group (each entry
+point is a function that receives ``register_summarizer``)."""
 
 from __future__ import annotations
 
@@ -40,12 +40,14 @@ class Summarizer(Protocol):
 Factory = Callable[[Settings], Summarizer]
 
 
-def _builtins(register: Callable[[str, Factory], None]) -> None:
-    from aube.summarize import extractive, llm  # noqa: F401  (register themselves)
-
-
 SUMMARIZERS: Registry[Factory] = Registry(
-    "summary backend", setting="summary_backend", group="aube.summarizers", builtins=_builtins
+    "summary backend",
+    setting="summary_backend",
+    group="aube.summarizers",
+    builtins={
+        "extractive": "aube.summarize.extractive:from_settings",
+        "llm": "aube.summarize.llm:LlmSummarizer.from_settings",
+    },
 )
 
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from aube.summarize.base import StoryInput, register_summarizer
+from aube.config import Settings
+from aube.summarize.base import StoryInput
 from aube.summarize.sentences import split_sentences
 from aube.types import Summary
 
@@ -139,4 +140,6 @@ def _closed(sentence: str) -> str:
     return sentence if sentence[-1:] in ".!?…\"'”’)" else sentence + "."
 
 
-register_summarizer("extractive", lambda settings: ExtractiveSummarizer(settings.summary_sentences))
+def from_settings(settings: Settings) -> ExtractiveSummarizer:
+    """The registry's factory (``aube.summarize.base``)."""
+    return ExtractiveSummarizer(settings.summary_sentences)

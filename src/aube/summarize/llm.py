@@ -29,7 +29,7 @@ from aube.llm.budget import Budget, Cost, estimate, plan_night, seconds_per_toke
 from aube.llm.ledger import Metered
 from aube.llm.structured import ask, schema_of
 from aube.store import Store
-from aube.summarize.base import StoryInput, cache_key, register_summarizer
+from aube.summarize.base import StoryInput, cache_key
 from aube.summarize.extractive import ExtractiveSummarizer
 from aube.summarize.faithfulness import check
 from aube.summarize.prompts import load_prompt
@@ -414,6 +414,3 @@ def _sources(story: StoryInput) -> list[str]:
 
 def _texts(out: StorySummaryOut) -> list[str]:
     return [out.headline, *out.sentences, *out.key_points]
-
-
-register_summarizer("llm", LlmSummarizer.from_settings)

@@ -20,7 +20,7 @@ import numpy as np
 from aube.clock import Clock
 from aube.enrich.embed import Embedder
 from aube.errors import AubeError, NotFound
-from aube.pipeline.progress import Advance
+from aube.progress import Advance
 from aube.web.tokens import new_secret
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ class Progress:
 
         return advance
 
-    # Reporter protocol (aube.pipeline.progress)
+    # Reporter protocol (aube.progress)
     def task(self, description: str, total: int) -> Advance:
         return self.step(description, total)
 

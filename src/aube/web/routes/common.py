@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 from aube.compose.edition import EditionsReport, local_date
 from aube.errors import InvalidInput
 from aube.pipeline.editions import editions
-from aube.pipeline.progress import Reporter
+from aube.progress import Reporter
 from aube.types import User
 from aube.web.context import Web
 
