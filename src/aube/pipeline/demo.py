@@ -129,8 +129,9 @@ def up(
     else:
         if feeds is not None or not store.list_sources():
             data = feeds.read_bytes() if feeds is not None else default_opml()
-            for feed in parse_opml(data):
-                store.add_source(canonical_url(feed.url), now=clock(), title=feed.title or "")
+            with store.write() as uow:  # the whole list, or none of it
+                for feed in parse_opml(data):
+                    uow.sources.add(canonical_url(feed.url), now=clock(), title=feed.title or "")
         ingest = fetch(store, settings, clock=clock, reporter=reporter)
         offline = ingest.sources > 0 and ingest.ok + ingest.not_modified == 0
         if offline and store.count_items() == 0 and SNAPSHOTS.is_dir():

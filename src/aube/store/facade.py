@@ -53,6 +53,8 @@ class _Delegate(Generic[P, T]):
         self.repo, self.method, self.write = repo, method, write
 
     def __get__(self, store: Any, owner: type) -> Callable[P, T]:
+        if store is None:  # looked up on the class (help(), monkeypatch): the delegate itself
+            return self  # type: ignore[return-value]
         repo, method = self.repo, self.method
         unit: Callable[[], AbstractContextManager[Unit]] = store.write if self.write else store.read
 

@@ -56,8 +56,9 @@ class Throttle:
         return paused_until(*counts, self.limits)
 
     def failed(self, key: str, ip: str, now: datetime) -> None:
-        self.store.prune_login_failures(before=now - self.limits.window)
-        self.store.add_login_failure(account=key, ip=ip, now=now)
+        with self.store.write() as uow:
+            uow.login_failures.prune(before=now - self.limits.window)
+            uow.login_failures.add(account=key, ip=ip, now=now)
 
     def succeeded(self, key: str) -> None:
         self.store.clear_login_failures(account=key)
