@@ -1,4 +1,5 @@
-"""Stories: clusters of items across publishers, persisted across days, and their summaries."""
+"""Stories: clusters of items across publishers, persisted across days, and what ranking reads
+of them (their summaries are ``aube.store.summaries``)."""
 
 from __future__ import annotations
 
