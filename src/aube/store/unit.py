@@ -16,7 +16,12 @@ commits or rolls back: the unit does that, once.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import Connection
+
+if TYPE_CHECKING:
+    from aube.store.llm_replicas import LlmReplicaRepo
 
 
 class Unit:
@@ -29,3 +34,9 @@ class Unit:
     @property
     def dialect(self) -> str:
         return self.conn.dialect.name
+
+    @property
+    def llm_replicas(self) -> LlmReplicaRepo:
+        from aube.store.llm_replicas import LlmReplicaRepo
+
+        return LlmReplicaRepo(self.conn)

@@ -193,6 +193,10 @@ class LlmSummarizer:
         self._allowed = set(plan.llm_stories)
         self._spent_before = Cost(spent.tokens, spent.seconds)
 
+    def notices(self) -> list[str]:
+        """What the backend reported while summarizing (a model replica taken out or back)."""
+        return list(self._metered.events) if self._metered is not None else []
+
     def meta_for(self, story_id: int) -> dict[str, Any]:
         """How the summary of ``story_id`` was made (faithfulness, retry, fallback)."""
         return self._meta.get(story_id, {})
@@ -211,8 +215,11 @@ class LlmSummarizer:
                 outcomes[i] = self._fallen(fallback[i], story, "budget", provisional=True)
             else:
                 todo.append(i)
-        for start in range(0, len(todo), BATCH):
-            batch = todo[start : start + BATCH]
+        # A batch fills the model servers (every replica's slots), and no more: the budget
+        # guard looks between batches.
+        size = max(BATCH, int(getattr(backend, "parallel", 1) or 1))
+        for start in range(0, len(todo), size):
+            batch = todo[start : start + size]
             if self._over_budget():
                 for i in batch:
                     outcomes[i] = self._fallen(fallback[i], stories[i], "budget", provisional=True)
