@@ -22,6 +22,7 @@ from sqlalchemy import Connection
 
 if TYPE_CHECKING:
     from aube.store.llm_replicas import LlmReplicaRepo
+    from aube.store.night_stats import NightStatsRepo
 
 
 class Unit:
@@ -40,3 +41,9 @@ class Unit:
         from aube.store.llm_replicas import LlmReplicaRepo
 
         return LlmReplicaRepo(self.conn)
+
+    @property
+    def night_stats(self) -> NightStatsRepo:
+        from aube.store.night_stats import NightStatsRepo
+
+        return NightStatsRepo(self.conn)
