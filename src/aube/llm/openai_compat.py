@@ -20,6 +20,7 @@ doubled at each retry (the server's Retry-After when it sends one)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -164,7 +165,8 @@ class OpenAICompatBackend:
             self._http.close()
 
     def __del__(self) -> None:
-        self.close()
+        with contextlib.suppress(Exception):  # at interpreter exit httpx may be half gone
+            self.close()
 
     @property
     def structured_mode(self) -> str:
