@@ -145,7 +145,8 @@ def test_a_single_busy_replica_is_retried_with_backoff_and_kept() -> None:
         assert "3 failures in a row, the last: answered HTTP 500" in event.message
 
 
-def test_replica_events_go_to_the_ledger_and_the_run_record(store: Store) -> None:
+def test_replica_events_go_to_the_ledger_and_the_run_record(any_store: Store) -> None:
+    store = any_store
     with ScriptedServer("not-json") as bad, ScriptedServer() as good:
         backend, _ = _backend([bad.url, good.url], down_after_failures=1)
         metered = Metered(backend, store, clock=fixed_clock(NOW))
@@ -167,7 +168,10 @@ def test_replica_events_go_to_the_ledger_and_the_run_record(store: Store) -> Non
     assert store.llm_spent(since=NOW).calls == 6 and store.llm_spent(since=NOW).tokens == 70
 
 
-def test_an_answer_that_echoes_a_private_prompt_never_reaches_the_record(store: Store) -> None:
+def test_an_answer_that_echoes_a_private_prompt_never_reaches_the_record(
+    any_store: Store,
+) -> None:
+    store = any_store
     canary = "CANARY-ana-private-7f3e"  # a reader's private words, in her prompt
     with ScriptedServer("echo-not-json") as echo, ScriptedServer() as good:
         backend, _ = _backend([echo.url, good.url], down_after_failures=1)

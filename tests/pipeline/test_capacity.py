@@ -169,14 +169,14 @@ def _record_night(store: Store) -> None:
     store.record_llm_calls(calls)
 
 
-def test_this_installations_runs_and_ledger_are_measured_figures(tmp_path) -> None:
+def test_this_installations_runs_and_ledger_are_measured_figures(any_store, tmp_path) -> None:
     settings = load_settings(
         data_dir=tmp_path / "data",
         summary_backend="llm",
         llm_backend="openai",
         openai_base_url="http://127.0.0.1:9/v1",  # never asked: the figures are the ledger's
     )
-    store = Store.open(settings)
+    store = any_store
     _record_night(store)
     inputs = gather(store, settings, clock=fixed_clock(NOW))
     assert inputs.editions_per_s.value == 500.0 and inputs.editions_per_s.label == "measured"
