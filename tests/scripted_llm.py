@@ -22,6 +22,7 @@ class ScriptedServer:
             raise ValueError(f"unknown mode {mode!r}")
         self.mode = mode
         self.model = model
+        self.answer = "fine"  # the text of a well-formed completion
         self.delay = delay
         self.hang_seconds = 30.0
         self.models_status = 200
@@ -73,7 +74,7 @@ class ScriptedServer:
                     return self._send(200, json.dumps({"result": "ok", "text": "hello"}).encode())
                 if mode == "http-500":
                     return self._send(500, b'{"error": {"message": "CUDA error: out of memory"}}')
-                self._send(200, _completion(server.model, "fine"))
+                self._send(200, _completion(server.model, server.answer))
 
             def _send(self, status: int, body: bytes, kind: str = "application/json") -> None:
                 try:

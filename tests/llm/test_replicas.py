@@ -5,6 +5,8 @@ the events in the cost ledger and the run record, and never an answer's text in 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from scripted_llm import ScriptedServer, free_port
 from support import NOW
@@ -191,3 +193,49 @@ def test_an_answer_that_echoes_a_private_prompt_never_reaches_the_record(
     with store.read() as uow:
         events = uow.llm_replicas.events(NOW.date().isoformat())
     assert events and all(canary not in note for _, _, note in events)
+
+
+def test_a_night_with_every_replica_out_is_retried_the_next_night(tmp_path) -> None:
+    """Stories summarized while no replica answered get the extractive summary for now, not
+    for good: the next night, with a replica back, they get their LLM summary."""
+    import json
+
+    from summarize.scripted_llm import FED, T0, make_story
+
+    from aube.config import load_settings
+    from aube.summarize.base import get_summarizer
+    from aube.summarize.stage import summarize_stories
+
+    dead = f"http://127.0.0.1:{free_port()}/v1"
+    values = {
+        "data_dir": tmp_path / "data",
+        "embed_backend": "hashing",
+        "summary_backend": "llm",
+        "llm_backend": "openai",
+        "openai_model": "m",
+        "llm_backoff": 0,
+    }
+    settings = load_settings(openai_base_url=dead, **values)
+    store = Store.open(settings)
+    fed = make_story(store, FED, 1)
+    night = summarize_stories(store, get_summarizer("llm", settings), [fed], clock=fixed_clock(T0))
+    assert night.summarized == 1 and "taken out" in night.notes[0]
+    assert store.get_story(fed).summary_backend == "extractive"
+    with ScriptedServer() as back:
+        back.answer = json.dumps(
+            {
+                "headline": "Federal Reserve cuts rates by a quarter point",
+                "sentences": [
+                    "The Federal Reserve lowered its benchmark rate to a range of 4% to 4.25%.",
+                    "Fed officials voted 11-1, and Stephen Miran dissented.",
+                ],
+                "key_points": [],
+            }
+        )
+        later = load_settings(openai_base_url=back.url, **values)
+        summarize_stories(
+            store, get_summarizer("llm", later), [fed], clock=fixed_clock(T0 + timedelta(days=1))
+        )
+        assert back.requests >= 1
+    story = store.get_story(fed)
+    assert story.summary_backend == "llm" and story.headline.startswith("Federal Reserve cuts")
