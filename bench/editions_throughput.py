@@ -12,18 +12,22 @@ Two figures:
   every card), for 1,000 and 10,000 users.
 
     .venv/bin/python bench/editions_throughput.py [--runs 3] [--stories 2000] [--full-users 1000,10000]
+
+The figures also go to a result file (--out, default bench/results/editions_throughput.json)
+that ``aube capacity --bench FILE`` reads: what was measured, when and on what machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import statistics
 import sys
 import tempfile
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -81,9 +85,15 @@ def main() -> None:
     parser.add_argument("--stories", type=int, default=2000)
     parser.add_argument("--rank-users", default="1000,10000,100000")
     parser.add_argument("--full-users", default="1000,10000")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path(__file__).resolve().parent / "results" / "editions_throughput.json",
+        help="where the result file goes ('-' for none)",
+    )
     args = parser.parse_args()
 
-    from bench_world import real_story_store
+    from bench_world import cpu_name, real_story_store
 
     from aube.clock import fixed_clock
     from aube.compose.edition import build_editions, cutoff_for, local_date
@@ -95,6 +105,23 @@ def main() -> None:
         f"machine: {platform.machine()}, {os.cpu_count()} CPUs, bf16: {cpu_has_bf16()}, "
         f"numpy {np.__version__}, Python {platform.python_version()}"
     )
+    result: dict = {
+        "benchmark": "editions_throughput",
+        "format": 1,
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": " ".join(["bench/editions_throughput.py", *sys.argv[1:]]),
+        "machine": {
+            "cpu": cpu_name(),
+            "cores": os.cpu_count(),
+            "bf16": bool(cpu_has_bf16()),
+            "arch": platform.machine(),
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+        },
+        "store": "sqlite",
+        "ranking_only": [],
+        "end_to_end": [],
+    }
     with tempfile.TemporaryDirectory() as tmp:
         store, settings, newest, model = real_story_store(Path(tmp), args.stories)
         since = newest - timedelta(days=3650)
@@ -119,6 +146,9 @@ def main() -> None:
                 for run in range(args.runs)
             ]
             med = statistics.median(times)
+            result["ranking_only"].append(
+                {"users": n_users, "editions_per_s": n_users / med, "runs": len(times)}
+            )
             print(
                 f"  {n_users:>7} users: median {med:6.2f}s of {args.runs} → {n_users / med:8.0f} editions/s"
             )
@@ -177,6 +207,18 @@ def main() -> None:
                         users_store.delete_user(uid)
                     del tmp2
             print(f"  {n_users:>7} users: median {statistics.median(rates):.0f} editions/s")
+            result["end_to_end"].append(
+                {
+                    "users": n_users,
+                    "editions_per_s": statistics.median(rates),
+                    "runs": [round(r, 1) for r in rates],
+                }
+            )
+        result["stories"] = n
+    if str(args.out) != "-":
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        print(f"\nresult file: {args.out}")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -50,15 +50,29 @@ def _config_path(data_dir: Path | None) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
-def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+def _flatten(
+    table: dict[str, Any], prefix: str = "", nested: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """``[fetch] timeout`` as ``fetch_timeout``; a table named for a nested group of settings
+    (``nested``, e.g. ``[llm_serving]``) is kept whole, for its model to validate."""
     flat: dict[str, Any] = {}
     for key, value in table.items():
         name = f"{prefix}{key}".replace("-", "_")
-        if isinstance(value, dict):
-            flat.update(_flatten(value, name + "_"))
+        if isinstance(value, dict) and name not in nested:
+            flat.update(_flatten(value, name + "_", nested))
         else:
             flat[name] = value
     return flat
+
+
+def _nested_fields(settings_cls: type[BaseSettings]) -> dict[str, type[BaseModel]]:
+    """The settings that are groups (a pydantic model of their own), by name."""
+    found: dict[str, type[BaseModel]] = {}
+    for name, field in settings_cls.model_fields.items():
+        kind = field.annotation
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            found[name] = kind
+    return found
 
 
 class _TomlSource(PydanticBaseSettingsSource):
@@ -78,7 +92,7 @@ class _TomlSource(PydanticBaseSettingsSource):
             raw = tomllib.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"cannot read configuration file {self.path}: {exc}") from exc
-        flat = _flatten(raw)
+        flat = _flatten(raw, nested=frozenset(_nested_fields(self.settings_cls)))
         unknown = sorted(set(flat) - set(self.settings_cls.model_fields))
         if unknown:
             raise ConfigError(f"unknown setting(s) in {self.path}: {', '.join(unknown)}")
@@ -91,10 +105,90 @@ def _split_list(value: Any) -> Any:
     return value
 
 
+class ReplicaSettings(BaseModel):
+    """One OpenAI-compatible server of a pool; written as its URL alone, or as a table."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: str = Field(description="Base URL, e.g. http://10.0.0.5:8000/v1.")
+    concurrency: int | None = Field(
+        None, ge=1, description="Requests in flight on it at once; empty: openai_concurrency."
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{value!r} is not an http(s) URL with a host")
+        return value.strip().rstrip("/")
+
+
+class LlmServingSettings(BaseModel):
+    """Model serving at scale: several replicas of one model behind the ``openai`` backend
+    (aube.llm.replicas, issue 13). TOML table ``[llm_serving]``; environment
+    ``AUBE_LLM_SERVING__<NAME>``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    replicas: Annotated[list[ReplicaSettings], NoDecode] = Field(
+        default_factory=list,
+        description="More OpenAI-compatible servers (vLLM, SGLang, llama.cpp replicas) serving "
+        "the same model as openai_base_url; requests are spread over all of them. Each is a URL "
+        'or a table {url = "...", concurrency = 16}; comma-separated URLs in the environment.',
+    )
+    health_timeout: float = Field(
+        5.0, gt=0, description="Seconds allowed for a replica's health check (GET <url>/models)."
+    )
+    down_after_failures: int = Field(
+        3,
+        ge=1,
+        description="Consecutive failed requests (5xx, timeouts, answers that are not a chat "
+        "completion) after which a replica is taken out; a refused connection takes it out at once.",
+    )
+    recheck_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="A replica taken out is health-checked again after this many seconds, and "
+        "put back when it answers.",
+    )
+
+    @field_validator("replicas", mode="before")
+    @classmethod
+    def _urls(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip()
+            if value.startswith("["):
+                import json
+
+                try:
+                    value = json.loads(value)
+                except ValueError as exc:
+                    raise ValueError(f"not a JSON list: {exc}") from None
+            else:
+                value = _split_list(value)
+        if isinstance(value, list):
+            return [{"url": v} if isinstance(v, str) else v for v in value]
+        return value
+
+    @field_validator("replicas")
+    @classmethod
+    def _distinct(cls, value: list[ReplicaSettings]) -> list[ReplicaSettings]:
+        urls = [r.url for r in value]
+        twice = sorted({u for u in urls if urls.count(u) > 1})
+        if twice:
+            raise ValueError(f"replica(s) listed twice: {', '.join(twice)}")
+        return value
+
+
 class Settings(BaseSettings):
     """All of Aube's settings. Field descriptions are the documentation."""
 
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", frozen=True
+    )
 
     # -- where things live
     data_dir: Path = Field(
@@ -292,7 +386,9 @@ class Settings(BaseSettings):
         description="API key for that server (local servers accept any; prefer "
         "the environment variable).",
     )
-    openai_concurrency: int = Field(4, ge=1, description="Model requests in flight at once.")
+    openai_concurrency: int = Field(
+        4, ge=1, description="Model requests in flight at once on each server (replica)."
+    )
     llm_timeout: float = Field(120.0, gt=0, description="Seconds allowed for one model request.")
     llm_retries: int = Field(
         2, ge=0, description="Retries of a failed model request (timeouts, 429, 5xx)."
@@ -330,6 +426,11 @@ class Settings(BaseSettings):
         0,
         ge=0,
         description="Model tokens one user's per-user lines may spend per 24 hours; 0: no limit.",
+    )
+
+    llm_serving: LlmServingSettings = Field(
+        default_factory=LlmServingSettings,
+        description="Several model servers behind the openai backend: see the llm_serving.* rows.",
     )
 
     # -- the web app: accounts, sessions, log-in throttling (aube.web, issue 4)
@@ -388,9 +489,15 @@ def load_settings(**overrides: Any) -> Settings:
         raise ConfigError(f"invalid setting: {exc}") from None
     except ValidationError as exc:
         problems = []
+        nested = _nested_fields(Settings)
         for err in exc.errors():
-            name = ".".join(str(p) for p in err["loc"]) or "settings"
-            problems.append(f"{name} ({ENV_PREFIX}{name.upper()}): {err['msg']}")
+            loc = [str(p) for p in err["loc"]]
+            name = ".".join(loc) or "settings"
+            # A group's setting is AUBE_<GROUP>__<NAME>; the rest of the path (a list index)
+            # is in the name.
+            env_path = loc[:2] if loc and loc[0] in nested else loc[:1]
+            env = ENV_PREFIX + "__".join(p.upper() for p in env_path)
+            problems.append(f"{name} ({env}): {err['msg']}")
         raise ConfigError("invalid setting: " + "; ".join(problems)) from None
 
 
@@ -403,18 +510,29 @@ def settings_doc() -> str:
         "",
         "Each setting is read from keyword arguments, then the environment variable, then the TOML",
         "file (`$AUBE_CONFIG`, else `<data_dir>/aube.toml`), then its default. In the file, write",
-        "`fetch_timeout = 10` or the table form `[fetch]` / `timeout = 10`.",
+        "`fetch_timeout = 10` or the table form `[fetch]` / `timeout = 10`. A group of settings",
+        "(`llm_serving.replicas`) is a table in the file (`[llm_serving]` / `replicas = [...]`) and",
+        "`AUBE_<GROUP>__<NAME>` in the environment (`AUBE_LLM_SERVING__REPLICAS`).",
         "",
         "| setting | environment | default | meaning |",
         "|---|---|---|---|",
     ]
+    nested = _nested_fields(Settings)
+    rows: list[tuple[str, str, FieldInfo]] = []
     for name, field in Settings.model_fields.items():
+        if name in nested:
+            for sub, subfield in nested[name].model_fields.items():
+                env = f"{ENV_PREFIX}{name.upper()}__{sub.upper()}"
+                rows.append((f"{name}.{sub}", env, subfield))
+        else:
+            rows.append((name, f"{ENV_PREFIX}{name.upper()}", field))
+    for name, env, field in rows:
         if field.default_factory is not None:
             default = "see meaning" if name == "data_dir" else repr(field.default_factory())
         else:
             default = repr(field.default)
         desc = (field.description or "").replace("|", "\\|")
-        lines.append(f"| `{name}` | `{ENV_PREFIX}{name.upper()}` | `{default}` | {desc} |")
+        lines.append(f"| `{name}` | `{env}` | `{default}` | {desc} |")
     lines.append("")
     lines.append("`data_dir` defaults to `$XDG_DATA_HOME/aube`, else `~/.local/share/aube`.")
     return "\n".join(lines) + "\n"

@@ -41,7 +41,15 @@ def _request(content: str = "hi", schema: dict | None = None) -> ChatRequest:
     )
 
 
+def _models(server: HTTPServer, *ids: str) -> None:
+    """The model list a real server answers (the backend's health check reads it)."""
+    server.expect_request("/v1/models").respond_with_json(
+        {"object": "list", "data": [{"id": i, "object": "model", "owned_by": "me"} for i in ids]}
+    )
+
+
 def _backend(server: HTTPServer, **kw) -> tuple[OpenAICompatBackend, list[float]]:
+    _models(server, "m")
     slept: list[float] = []
     backend = OpenAICompatBackend(
         server.url_for("/v1"), model="m", concurrency=1, timeout=5, sleep=slept.append, **kw

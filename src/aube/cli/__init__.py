@@ -43,6 +43,7 @@ def _root(
 
 def _mount() -> None:
     from aube.cli import (
+        capacity,
         config_cmd,
         cost,
         delivery,
@@ -62,6 +63,7 @@ def _mount() -> None:
     pipeline_cmd.register(app)
     people.register(app)
     cost.register(app)
+    capacity.register(app)
     up.register(app)
     delivery.register(app)
     serve.register(app)

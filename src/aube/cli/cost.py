@@ -85,6 +85,7 @@ def register(app: typer.Typer) -> None:
             console.print(f"No model calls on {the_day}. Days with calls: {', '.join(days)}")
             return
         _print_day(report, top, store)
+        _print_replicas(store, the_day)
         week = [day_cost(d, store.llm_usage(d)) for d in days]
         _print_days(week)
         n_users = users if users is not None else max(store.count_users(), 1)
@@ -139,6 +140,29 @@ def _print_day(report: DayCost, top: int, store) -> None:  # type: ignore[no-unt
             f"{report.per_user.tokens / n:,.0f} tokens and "
             f"{report.per_user.seconds / n:,.1f} s each on average"
         )
+
+
+def _print_replicas(store, day: str) -> None:  # type: ignore[no-untyped-def]
+    with store.read() as uow:
+        usage = uow.llm_replicas.usage(day)
+        events = uow.llm_replicas.events(day)
+    if len(usage) > 1 or events:
+        table = _table("replica", "answered", "failed", "tokens", "seconds", "tokens/s")
+        for row in usage:
+            tokens = int(row["prompt_tokens"]) + int(row["completion_tokens"])
+            seconds = float(row["seconds"])
+            table.add_row(
+                row["replica"],
+                _n(row["answered"]),
+                _n(row["failed"]),
+                _n(tokens),
+                f"{seconds:,.1f}",
+                f"{tokens / seconds:,.0f}" if seconds else "—",
+            )
+        console.print("\n[bold]Per model replica[/bold] (tokens/s: per request, not aggregate)")
+        console.print(table)
+    for at, _replica, note in events:
+        console.print(f"  {at:%H:%M:%S} {note}")
 
 
 def _print_days(reports: list[DayCost]) -> None:

@@ -20,7 +20,7 @@ editions first when the night would exceed the budget."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from pydantic import BaseModel, Field
@@ -56,9 +56,10 @@ class PersonalReport:
     tokens: int = 0
     calls: int = 0  # one per distinct (story version, interest label)
     reused: int = 0  # cards given a line written in an earlier run
+    notes: list[str] = field(default_factory=list)  # the backend's events (a replica out)
 
     def counts(self) -> dict[str, int | float]:
-        return {f"personal_{k}": v for k, v in vars(self).items()}
+        return {f"personal_{k}": v for k, v in vars(self).items() if k != "notes"}
 
 
 def _wants_line(card: Card) -> bool:
@@ -143,11 +144,12 @@ def write_personal_lines(
         key=lambda pair: (pair[1].story_id or 0, pair[1].user_id),
     )
     advance = reporter.task("per-user lines", len(todo))
-    for start in range(0, len(todo), BATCH):
+    size = max(BATCH, metered.parallel)  # enough to fill every replica's slots
+    for start in range(0, len(todo), size):
         if _over(budget, before, metered):
             report.skipped_budget += len({eid for eid, _ in todo[start:]})
             break
-        batch = todo[start : start + BATCH]
+        batch = todo[start : start + size]
         answers = ask(metered, [requests[c.id] for _, c in batch], LineOut, repair=False)
         report.calls += len(batch)
         for (_eid, card), answer in zip(batch, answers, strict=True):
@@ -172,6 +174,7 @@ def write_personal_lines(
         advance(len(batch))
     store.set_personal_lines(lines)
     report.lines = len(lines)
+    report.notes = list(metered.events)
     return report
 
 

@@ -92,3 +92,41 @@ def ratio(agent_tokens_per_user: float, work: Work, users: int) -> float:
     stories and writes their cards) divided by Aube's, for ``users`` users."""
     ours = work.tokens(users)
     return users * agent_tokens_per_user / ours if ours else math.inf
+
+
+@dataclass(frozen=True)
+class Published:
+    """A model server's throughput as published (a projection for Aube: not measured here)."""
+
+    name: str
+    tokens_per_s: float  # generated tokens per second, aggregate, under a full batch
+    source: str
+
+
+# Small instruct models on one GPU, batched offline. MLPerf Inference v5.1's Llama 3.1 8B
+# task is summarization (CNN/DailyMail), the work of Aube's shared stage; its tokens/s
+# counts the generated tokens, the prompts' prefill included in the time. Aube's
+# projection charges prompt tokens at the same rate (prompt + completion ÷ this), which
+# overstates the time of prompt-heavy work: a cautious projection.
+_REDHAT = (
+    "Red Hat's MLPerf Inference v5.1 submission, offline scenario: 'Efficient and reproducible "
+    "LLM inference: Red Hat MLPerf Inference v5.1 results', Red Hat blog, September 2025 "
+    "(redhat.com/…/blog/efficient-and-reproducible-llm-inference-red-hat-mlperf-inference-v51-"
+    "results); the task: mlcommons.org/2025/09/small-llm-inference-5-1"
+)
+H200_OVER_H100 = 118.5 / 84.2  # MLPerf Inference v4.1, Llama 2 70B offline, 8 GPUs each
+PUBLISHED: dict[str, Published] = {
+    "h100": Published(
+        "one H100, Llama 3.1 8B Instruct FP8, vLLM 0.10.0", 5_777, _REDHAT + ": 5,777 tokens/s"
+    ),
+    "h200": Published(
+        "one H200, Llama 3.1 8B Instruct FP8, vLLM",
+        5_777 * H200_OVER_H100,
+        "the H100 figure × 1.41, the H200's lead over the H100 in MLPerf Inference v4.1 "
+        "(Llama 2 70B offline: 118.5 against 84.2 samples/s on 8 GPUs, MLCommons' results as "
+        "tabulated at alpha-one-index.github.io/ai-infra-index/specs/inference-benchmarks.html)",
+    ),
+    "l40s": Published(
+        "one L40S, Llama 3.1 8B Instruct FP8, vLLM 0.10.0", 1_642, _REDHAT + ": 1,642 tokens/s"
+    ),
+}

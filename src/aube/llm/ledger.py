@@ -4,7 +4,9 @@
 edition, tokens, seconds, backend, model) in the store, so no caller can forget to; it
 also keeps the running total of this process, which the budget guard reads between
 batches. Decisions that cost nothing but matter to the bill (a summary that fell back to
-the extractive one, lines skipped for the budget) are recorded as zero-token rows."""
+the extractive one, lines skipped for the budget) are recorded as zero-token rows, and so
+are a backend's events (a model replica taken out or back: ``backend.events()``), with
+their words in ``note``; the run that made the calls shows them too (``events``)."""
 
 from __future__ import annotations
 
@@ -24,6 +26,11 @@ class Metered:
         self.store = store
         self.clock = clock
         self.spent = Spent()  # by this wrapper, in this process
+        self.events: list[str] = []  # what the backend reported (replicas out, back)
+
+    @property
+    def parallel(self) -> int:
+        return int(getattr(self.inner, "parallel", 1) or 1)
 
     def complete(self, requests: Sequence[ChatRequest]) -> list[ChatResult]:
         results = self.inner.complete(requests)
@@ -43,15 +50,35 @@ class Metered:
                 story_id=req.story_id,
                 user_id=req.user_id,
                 edition_id=req.edition_id,
+                replica=str(res.meta.get("replica") or "") or None,
             )
             for req, res in zip(requests, results, strict=True)
         ]
+        drain = getattr(self.inner, "events", None)
+        stage = requests[0].stage if requests else "shared"
+        for event in drain() if drain is not None else ():
+            self.events.append(event.message)
+            rows.append(
+                LlmCall(
+                    at=now,
+                    stage=stage,
+                    purpose=f"replica-{event.kind}",
+                    backend=self.name,
+                    model=self.model,
+                    prompt_tokens=0,
+                    completion_tokens=0,
+                    seconds=0.0,
+                    ok=event.kind == "up",
+                    replica=event.url,
+                    note=event.message[:2000],
+                )
+            )
         self.store.record_llm_calls(rows)
         self.spent = replace(
             self.spent,
             tokens=self.spent.tokens + sum(r.prompt_tokens + r.completion_tokens for r in rows),
             seconds=self.spent.seconds + sum(r.seconds for r in rows),
-            calls=self.spent.calls + len(rows),
+            calls=self.spent.calls + len(requests),
         )
         return results
 

@@ -50,4 +50,5 @@ def editions(
                 reporter=reporter,
             )
             counts.update(lines.counts())
+            counts.notes.extend(lines.notes)
     return report

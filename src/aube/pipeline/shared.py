@@ -66,6 +66,9 @@ def process(
         counts.update(
             summarized=result.summaries.summarized, summaries_reused=result.summaries.cached
         )
+        if result.summaries.notes:
+            counts["llm_replica_events"] = len(result.summaries.notes)
+            counts.notes.extend(result.summaries.notes)
     return result
 
 

@@ -28,6 +28,8 @@ class LlmCall:
     story_id: int | None = None
     user_id: int | None = None
     edition_id: int | None = None
+    replica: str | None = None  # the server that answered, of several
+    note: str | None = None  # an event row's words (a replica taken out or back)
 
 
 @dataclass(frozen=True)

@@ -465,6 +465,10 @@ llm_calls = Table(
     Column("cached_tokens", Integer, nullable=False),  # prompt tokens the server had cached
     Column("seconds", Float, nullable=False),
     Column("ok", Boolean, nullable=False),
+    # 0007: the replica that answered (one of several servers of the model), and what an
+    # event row says (a replica taken out or back)
+    Column("replica", String(300)),
+    Column("note", Text),
     Index("ix_llm_calls_day", "day"),
     Index("ix_llm_calls_at", "at"),
     Index("ix_llm_calls_story_id", "story_id"),

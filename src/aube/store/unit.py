@@ -33,8 +33,10 @@ from aube.store.imports import ImportsRepo
 from aube.store.interests import InterestsRepo
 from aube.store.items import ItemsRepo
 from aube.store.ledger import LedgerRepo
+from aube.store.llm_replicas import LlmReplicaRepo
 from aube.store.locks import LocksRepo
 from aube.store.login_failures import LoginFailuresRepo
+from aube.store.night_stats import NightStatsRepo
 from aube.store.runs import RunsRepo
 from aube.store.site_settings import SiteSettingsRepo
 from aube.store.sources import SourcesRepo
@@ -94,6 +96,8 @@ class Unit:
     channels = repository(ChannelsRepo)
     deliveries = repository(DeliveriesRepo)
     locks = repository(LocksRepo)
+    llm_replicas = repository(LlmReplicaRepo)
+    night_stats = repository(NightStatsRepo)
 
     def __init__(self, conn: Connection, *, writable: bool) -> None:
         self.conn = conn

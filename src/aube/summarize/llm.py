@@ -9,8 +9,9 @@ ledger; the outcome (faithful, retried, fallback and why) is in the summary's me
 
 The summary is cached under (story contents, backend/model, prompt version) by the summary
 stage, so a rerun costs nothing; a story that fell back is cached too (the same model
-would fail the same way), except when the budget guard made it extractive: that one is
-provisional and gets its LLM summary on a night with budget left."""
+would fail the same way), except when the budget guard made it extractive or the model
+could not be reached (every replica out): that one is provisional and gets its LLM
+summary on a later night."""
 
 from __future__ import annotations
 
@@ -193,6 +194,10 @@ class LlmSummarizer:
         self._allowed = set(plan.llm_stories)
         self._spent_before = Cost(spent.tokens, spent.seconds)
 
+    def notices(self) -> list[str]:
+        """What the backend reported while summarizing (a model replica taken out or back)."""
+        return list(self._metered.events) if self._metered is not None else []
+
     def meta_for(self, story_id: int) -> dict[str, Any]:
         """How the summary of ``story_id`` was made (faithfulness, retry, fallback)."""
         return self._meta.get(story_id, {})
@@ -211,8 +216,11 @@ class LlmSummarizer:
                 outcomes[i] = self._fallen(fallback[i], story, "budget", provisional=True)
             else:
                 todo.append(i)
-        for start in range(0, len(todo), BATCH):
-            batch = todo[start : start + BATCH]
+        # A batch fills the model servers (every replica's slots), and no more: the budget
+        # guard looks between batches.
+        size = max(BATCH, int(getattr(backend, "parallel", 1) or 1))
+        for start in range(0, len(todo), size):
+            batch = todo[start : start + size]
             if self._over_budget():
                 for i in batch:
                     outcomes[i] = self._fallen(fallback[i], stories[i], "budget", provisional=True)
@@ -251,7 +259,17 @@ class LlmSummarizer:
         retry: list[tuple[int, ChatRequest, tuple[str, ...]]] = []
         for i, answer in enumerate(first):
             if answer.value is None:
-                outcomes[i] = self._fallen(fallback[i], stories[i], "invalid", error=answer.error)
+                # No answer at all (every replica out, the server down) says nothing about
+                # what the model would write: provisional, tried again the next night. An
+                # answer that stayed invalid is the model's: cached like any outcome.
+                outage = not answer.calls[-1].ok
+                outcomes[i] = self._fallen(
+                    fallback[i],
+                    stories[i],
+                    "unavailable" if outage else "invalid",
+                    provisional=outage,
+                    error=answer.error,
+                )
                 continue
             verdict = check(_texts(answer.value), sources[i])
             if verdict.ok:

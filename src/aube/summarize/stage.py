@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aube.clock import Clock
 from aube.store import Store
@@ -16,6 +16,7 @@ BATCH = 256
 class SummaryReport:
     summarized: int = 0
     cached: int = 0
+    notes: list[str] = field(default_factory=list)  # the backend's events (a replica out)
 
 
 def summarize_stories(
@@ -76,4 +77,7 @@ def summarize_stories(
         report.summarized += len(inputs)
         if progress:
             progress(len(batch))
+    notices = getattr(summarizer, "notices", None)
+    if notices is not None:
+        report.notes = list(notices())
     return report
